@@ -1,0 +1,207 @@
+"""Drive the real Claude Code CLI for the end-to-end tests.
+
+- The pinned version lives in `CLAUDE_CODE_VERSION` beside this file (one line; bump it there).
+- `install_claude_code()` runs `scripts/install-claude-code.sh`, which installs that version into
+  the git-ignored `.cache/claude-code/<version>/` and reuses it when present.
+- `ClaudeClient` runs the binary with a scratch HOME and a clean environment (only PATH, HOME,
+  TERM, LANG and the nonessential-traffic switch, plus what a test adds), inside a network
+  namespace that has only loopback when the machine allows it (see `isolate.py`), optionally with
+  a scratch folder mounted at /etc/claude-code for managed settings.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+VERSION_FILE = HERE / "CLAUDE_CODE_VERSION"
+INSTALLER = REPO_ROOT / "scripts" / "install-claude-code.sh"
+ISOLATE = HERE / "isolate.py"
+MANAGED_DIR = "/etc/claude-code"
+
+# What every run gets, and nothing else from the caller's environment.
+BASE_ENV: dict[str, str] = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "TERM": "dumb",
+    "LANG": "C.UTF-8",
+    # No telemetry, error reports, auto-update checks or the HEAD /api/hello probe.
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+}
+
+
+class ClaudeUnavailable(RuntimeError):
+    """npm or the pinned binary is missing; the message says what to do."""
+
+
+def pinned_version() -> str:
+    return VERSION_FILE.read_text(encoding="utf-8").strip()
+
+
+def install_claude_code(timeout: float = 900) -> Path:
+    """Install (or reuse) the pinned client and return the path of its native binary."""
+    if sys.platform == "win32":
+        raise ClaudeUnavailable("the e2e suite runs on Linux/macOS only")
+    try:
+        proc = subprocess.run(
+            ["bash", str(INSTALLER)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ClaudeUnavailable(f"{INSTALLER.name} could not run: {exc}") from exc
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
+        raise ClaudeUnavailable(
+            f"could not install @anthropic-ai/claude-code@{pinned_version()} "
+            f"({INSTALLER.relative_to(REPO_ROOT)} exited {proc.returncode}):\n{tail}"
+        )
+    binary = Path(proc.stdout.strip().splitlines()[-1])
+    if not os.access(binary, os.X_OK):
+        raise ClaudeUnavailable(f"the installer reported {binary}, which is not executable")
+    return binary
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What `isolate.py` can do on this machine."""
+
+    net: bool
+    mnt: bool
+    reason: str = ""
+
+
+@functools.cache
+def probe_isolation() -> Isolation:
+    if os.environ.get("CBCFG_E2E_NO_ISOLATION"):
+        return Isolation(False, False, "disabled by CBCFG_E2E_NO_ISOLATION")
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return Isolation(False, False, "network/mount namespaces need Linux and root")
+    proc = subprocess.run(
+        [sys.executable, str(ISOLATE), "--probe"], capture_output=True, text=True, check=False, timeout=30
+    )
+    try:
+        data = json.loads(proc.stdout)
+    except ValueError:
+        return Isolation(False, False, f"isolate.py --probe failed: {proc.stderr.strip()}")
+    return Isolation(bool(data["net"]), bool(data["mnt"]), str(data.get("reason", "")))
+
+
+@dataclass
+class ClaudeResult:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, Any]:
+        data = json.loads(self.stdout)
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {self.stdout[:200]!r}")
+        return data
+
+    def describe(self) -> str:
+        return (
+            f"claude {' '.join(self.args)} -> exit {self.returncode}\n"
+            f"--- stdout ---\n{self.stdout[-3000:]}\n--- stderr ---\n{self.stderr[-3000:]}"
+        )
+
+
+@dataclass
+class ClaudeClient:
+    """One scratch HOME; each call is a fresh `claude` process.
+
+    `forward_ports`: gateway ports on the host's 127.0.0.1 to make reachable inside the network
+    namespace. `managed_dir`: a folder to show the client at /etc/claude-code (needs `mnt`).
+    """
+
+    binary: Path
+    home: Path
+    isolation: Isolation = field(default_factory=lambda: Isolation(False, False, "not requested"))
+    forward_ports: Sequence[int] = ()
+    managed_dir: Path | None = None
+    env_extra: Mapping[str, str] = field(default_factory=dict)
+
+    def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = dict(BASE_ENV)
+        env["HOME"] = str(self.home)
+        env.update(self.env_extra)
+        if extra:
+            env.update(extra)
+        return env
+
+    def command(self, args: Sequence[str]) -> list[str]:
+        cmd = [str(self.binary), *args]
+        if self.managed_dir is not None and not self.isolation.mnt:
+            raise RuntimeError(f"cannot show a scratch {MANAGED_DIR} to the client: {self.isolation.reason}")
+        if not self.isolation.net:
+            return cmd
+        wrapper = [sys.executable, str(ISOLATE)]
+        for port in self.forward_ports:
+            wrapper += ["--forward", str(port)]
+        if self.managed_dir is not None:
+            wrapper += ["--bind", f"{self.managed_dir}:{MANAGED_DIR}"]
+        return [*wrapper, "--", *cmd]
+
+    def run(
+        self,
+        *args: str,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 60,
+    ) -> ClaudeResult:
+        proc = subprocess.run(
+            self.command(args),
+            cwd=cwd or self.home,
+            env=self.environment(env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return ClaudeResult(list(args), proc.returncode, proc.stdout, proc.stderr)
+
+    def prompt(
+        self,
+        text: str = "say hi",
+        *,
+        model: str | None = None,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ClaudeResult:
+        """`claude -p TEXT --output-format json [--model MODEL]`."""
+        args = ["-p", text, "--output-format", "json"]
+        if model:
+            args += ["--model", model]
+        return self.run(*args, cwd=cwd, env=env)
+
+    def mcp_list(self, *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> ClaudeResult:
+        return self.run("mcp", "list", cwd=cwd, env=env)
+
+    def version(self) -> str:
+        return self.run("--version").stdout.strip()
+
+
+def mcp_list_status(output: str, name: str) -> str | None:
+    """The status text `claude mcp list` prints for server `name` ('✔ Connected', '⏸ Pending
+    approval …', '✘ Failed to connect', …), or None when the server is not listed."""
+    prefix = f"{name}: "
+    for line in output.splitlines():
+        if line.startswith(prefix) and " - " in line:
+            return line.rsplit(" - ", 1)[1].strip()
+    return None
+
+
+def is_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
