@@ -1,0 +1,140 @@
+"""What every doctor check shares: levels, result rows, the network context, the check interface."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal, Protocol
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class Level(StrEnum):
+    OK = "ok"
+    INFO = "info"
+    WARNING = "warning"
+    FAILED = "failed"  # the check ran and found a problem
+    ERROR = "error"  # the check itself could not run (a bug, or something it cannot handle)
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    level: Level
+    message: str  # one line, never a key
+    fix: str = ""  # one line: what to do about it
+
+
+@dataclass(frozen=True)
+class NetworkContext:
+    gateway_url: str  # Bifrost's root, e.g. http://localhost:8080 (no /anthropic)
+    key: str | None
+    key_header: Literal["x-api-key", "bearer"]  # how Claude Code sends the key
+    models: Mapping[str, str] = field(default_factory=dict)  # tier -> pinned model id
+    timeout: float = 5.0  # seconds, per request
+    live: bool = False  # allow a real one-token inference request
+    ca_file: str | None = None  # extra CA certificates, as Claude Code's NODE_EXTRA_CA_CERTS
+
+    def url(self, path: str) -> str:
+        return self.gateway_url.rstrip("/") + path
+
+    @property
+    def address(self) -> str:
+        """host:port of the gateway, for messages (no user info, no path)."""
+        parts = urlsplit(self.gateway_url)
+        default = 443 if parts.scheme == "https" else 80
+        return f"{parts.hostname}:{parts.port or default}"
+
+
+class NetworkCheck(Protocol):
+    """A network check: a module (or object) with these members, registered in `checks.network`."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...  # one line: what the check proves
+
+    @property
+    def network(self) -> bool: ...  # True: skipped with --no-network
+
+    async def run(self, ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]: ...
+
+
+class Unreachable(Exception):
+    """The gateway could not be reached at all; the runner turns this into a result row."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verify as Claude Code (Node) does: Mozilla's CA list, plus the extra CA file when given."""
+    import certifi
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def describe_transport_error(exc: BaseException, ctx: NetworkContext) -> Unreachable:
+    """One line for why the gateway could not be reached (works for httpx and the MCP SDK's httpx2)."""
+    address = ctx.address
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = cause.verify_message or str(cause)
+            return Unreachable(
+                f"TLS certificate of {address} is not trusted: {reason}",
+                "use a certificate from a public CA, or give Claude Code its CA file in NODE_EXTRA_CA_CERTS",
+            )
+        if isinstance(cause, ssl.SSLError):
+            return Unreachable(
+                f"TLS handshake with {address} failed: {cause.reason or cause}",
+                "check that the gateway URL's scheme (http/https) matches what Bifrost serves",
+            )
+        if isinstance(cause, socket.gaierror):
+            return Unreachable(
+                f"cannot resolve {urlsplit(ctx.gateway_url).hostname}",
+                "check the gateway URL in the profile",
+            )
+        if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED:
+            return Unreachable(
+                f"nothing listens at {address} (connection refused)",
+                "start Bifrost, or correct the gateway URL in the profile",
+            )
+        if isinstance(cause, TimeoutError) or type(cause).__name__.endswith("Timeout"):
+            return Unreachable(
+                f"no answer from {address} within {ctx.timeout:g} s",
+                "check that Bifrost runs there and nothing swallows the traffic; raise --timeout on slow links",
+            )
+    return Unreachable(
+        f"cannot talk to {address}: {type(exc).__name__}: {exc}".rstrip(": "),
+        "check the gateway URL and that Bifrost runs there",
+    )
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, its causes and contexts, and the members of exception groups, depth first."""
+    seen: list[BaseException] = []
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(reversed(current.exceptions))
+        for linked in (current.__context__, current.__cause__):
+            if linked is not None:
+                stack.append(linked)
+    return seen

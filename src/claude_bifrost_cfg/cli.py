@@ -1,0 +1,46 @@
+"""The ``cbcfg`` command: wires each command module to its name. Nothing heavy is imported here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .commands import apply, diff, profiles, rollback, show, status
+
+app = typer.Typer(
+    name="cbcfg",
+    help="Put Claude Code and Claude Desktop behind the Bifrost AI gateway: profiles in, safe merges out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cbcfg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """cbcfg: profile -> desired state -> current files -> plan (diff) -> atomic write, with backups."""
+
+
+app.command("profiles")(profiles.profiles)
+app.command("show")(show.show)
+app.command("diff")(diff.diff)
+app.command("apply")(apply.apply)
+app.command("status")(status.status)
+app.command("rollback")(rollback.rollback)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,57 @@
+"""Profile + options -> planned files: the part ``apply``, ``diff`` and ``show`` share."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engine import PlannedFile, prepare
+from ..errors import UsageError
+from ..inputs import Inputs, choose_targets, resolve_inputs
+from ..layout import Layout
+from ..profiles import Profile, load_profile
+from ..render import DesktopMcpForm, Rendered, render_profile
+from ..targets import get_target
+from ..targets.base import Target
+from .common import build_layout, read_key, sources
+
+
+@dataclass(frozen=True)
+class Request:
+    layout: Layout
+    profile: Profile
+    inputs: Inputs
+    rendered: Rendered
+    targets: tuple[Target, ...]
+
+
+def build_request(
+    profile_name: str,
+    *,
+    home: Path | None,
+    project: Path | None,
+    system_root: Path | None,
+    platform: str | None,
+    profiles_dir: Path | None,
+    targets: list[str] | None,
+    gateway_url: str | None,
+    key_stdin: bool,
+    desktop_mcp: str,
+    allow_insecure: bool,
+    need_key: bool = True,
+) -> Request:
+    if desktop_mcp not in ("url", "bridge"):
+        raise UsageError(f"--desktop-mcp {desktop_mcp!r} is not a form", "use url or bridge")
+    form: DesktopMcpForm = "url" if desktop_mcp == "url" else "bridge"
+    layout = build_layout(home, project, system_root, platform)
+    profile = load_profile(profile_name, sources(layout, profiles_dir))
+    key = read_key(key_stdin)
+    inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key)
+    rendered = render_profile(profile, inputs.gateway_url, inputs.key, form)
+    chosen = tuple(get_target(name) for name in choose_targets(profile, targets or []))
+    return Request(layout, profile, inputs, rendered, chosen)
+
+
+def plan_request(request: Request, force: bool) -> list[PlannedFile]:
+    return prepare(request.layout, request.rendered, request.targets, force)

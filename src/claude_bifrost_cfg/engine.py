@@ -1,0 +1,205 @@
+"""From a rendered profile to written files: read the destination, plan, validate, then commit.
+
+``prepare`` only reads; ``commit`` takes the locks, re-reads every file (Claude may have rewritten
+it since), re-plans on what is there now, backs everything up as one set, writes atomically and
+saves the ownership records last. A crash at any step leaves each file old or new, never partial,
+and the next run recovers by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import BadFileError, RefusedError
+from .fsio import (
+    Snapshot,
+    cbcfg_lock,
+    claude_lock,
+    decode_text,
+    read_snapshot,
+    remove_stray_temps,
+    write_atomically,
+)
+from .jsondoc import Document, JsonDocError, parse_document
+from .layout import Layout, display_path
+from .plan import FilePlan, Record, plan_file, top_level_keys
+from .render import Fragment, Rendered
+from .state import BackupSet, load_records, remove_incomplete_sets, save_records, write_backup_set
+from .targets.base import Target
+from .validate import problems_added
+
+LOCK_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Current:
+    """One target file as it is now (the destination state)."""
+
+    target: Target
+    path: Path
+    shown: str
+    snapshot: Snapshot
+    document: Document | None
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    current: Current
+    fragment: Fragment
+    plan: FilePlan
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return str(self.current.path)
+
+
+def _parse(text: str, shown: str, keep: dict[str, None] | None) -> Document:
+    try:
+        return parse_document(text, keep)
+    except JsonDocError as exc:
+        raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then run again") from None
+
+
+def read_current(target: Target, path: Path, home: Path, keep: dict[str, None] | None) -> Current:
+    """Read and parse a target file. ``keep``: top-level members to decode (None: all)."""
+    shown = display_path(path, home)
+    snapshot = read_snapshot(path, shown)
+    document = None
+    if snapshot.data is not None:
+        document = _parse(decode_text(snapshot.data, shown), shown, keep)
+    return Current(target, path, shown, snapshot, document)
+
+
+def _needed(target: Target, fragment: Fragment, previous: Record | None) -> dict[str, None] | None:
+    if target.settings_schema:
+        return None  # small files, validated whole against the settings schema
+    return top_level_keys(fragment.owned, previous.owned if previous else {})
+
+
+def plan_current(
+    current: Current, fragment: Fragment, previous: Record | None, profile: str, force: bool
+) -> PlannedFile:
+    document = current.document
+    try:
+        plan = plan_file(
+            current.target.name,
+            profile,
+            document,
+            document.values if document else None,
+            fragment.owned,
+            previous,
+            force,
+            fragment.notes,
+        )
+    except JsonDocError as exc:
+        raise BadFileError(f"{current.shown}: {exc}", "fix or remove that key by hand, then run again") from None
+    warnings: tuple[str, ...] = ()
+    if plan.changed and plan.after is not None:
+        keep = _needed(current.target, fragment, previous)
+        after = _parse(plan.after, current.shown, keep).values
+        before = document.values if document else None
+        problems = problems_added(current.target, before, after, fragment)
+        if problems:
+            raise RefusedError(
+                f"{current.shown}: the merged file would be invalid at {problems[0]}",
+                "nothing was written; check the profile's [settings] and [env]",
+            )
+    return PlannedFile(current, fragment, plan, warnings)
+
+
+def prepare(layout: Layout, rendered: Rendered, targets: Sequence[Target], force: bool) -> list[PlannedFile]:
+    """Read every target and plan it; writes nothing."""
+    records = load_records(layout.state_dir)
+    planned = []
+    for target in targets:
+        fragment = target.fragment(rendered)
+        previous = records.get(str(target.path(layout)))
+        current = read_current(target, target.path(layout), layout.home, _needed(target, fragment, previous))
+        planned.append(plan_current(current, fragment, previous, rendered.profile, force))
+    return planned
+
+
+@contextlib.contextmanager
+def _claude_locks(planned: Sequence[PlannedFile], timeout: float) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for item in planned:
+            if item.current.target.claude_lock and item.plan.changed:
+                stack.enter_context(claude_lock(item.current.path, timeout, item.current.shown))
+        yield
+
+
+def _replan(item: PlannedFile, layout: Layout, previous: Record | None, profile: str, force: bool) -> PlannedFile:
+    """Plan again on the file as it is now; Claude may have rewritten it since the plan was shown."""
+    keep = _needed(item.current.target, item.fragment, previous)
+    current = read_current(item.current.target, item.current.path, layout.home, keep)
+    if current.snapshot.data == item.current.snapshot.data:
+        return replace(item, current=current)
+    fresh = plan_current(current, item.fragment, previous, profile, force)
+    if fresh.plan.changes != item.plan.changes:
+        raise RefusedError(
+            f"{item.current.shown}: changed while cbcfg was working; the keys it manages differ now",
+            "run the command again to see the new plan",
+        )
+    return fresh
+
+
+@dataclass(frozen=True)
+class Committed:
+    backup: BackupSet | None
+    planned: tuple[PlannedFile, ...]
+    records_saved: bool
+
+
+def commit(
+    layout: Layout,
+    planned: Sequence[PlannedFile],
+    command: str,
+    profile: str,
+    force: bool,
+    lock_timeout: float = LOCK_TIMEOUT,
+) -> Committed:
+    with cbcfg_lock(layout.state_dir, lock_timeout):
+        remove_incomplete_sets(layout.state_dir)
+        for item in planned:
+            remove_stray_temps(item.current.path)
+        records = load_records(layout.state_dir)
+        with _claude_locks(planned, lock_timeout):
+            fresh = [_replan(item, layout, records.get(item.key), profile, force) for item in planned]
+            changing = [item for item in fresh if item.plan.changed]
+            backup = None
+            if changing:
+                backup = write_backup_set(
+                    layout.state_dir,
+                    command,
+                    profile,
+                    [(item.key, item.current.target.name, item.current.snapshot) for item in changing],
+                    {item.key: records.get(item.key) for item in changing},
+                )
+                for item in changing:
+                    assert item.plan.after is not None
+                    write_atomically(
+                        item.current.snapshot,
+                        item.plan.after.encode("utf-8"),
+                        item.current.shown,
+                        secret=item.fragment.secret,
+                    )
+        updated = dict(records)
+        for item in fresh:
+            updated[item.key] = item.plan.record
+        saved = updated != records
+        if saved:
+            save_records(layout.state_dir, updated)
+    return Committed(backup, tuple(fresh), saved)
+
+
+def summarize_changes(planned: Sequence[PlannedFile]) -> dict[str, Any]:
+    return {
+        "changed": sum(1 for item in planned if item.plan.changed),
+        "unchanged": sum(1 for item in planned if not item.plan.changed),
+        "drift": sum(len(item.plan.drift) for item in planned),
+    }

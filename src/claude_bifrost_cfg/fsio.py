@@ -1,0 +1,226 @@
+"""Every read and write of a target file goes through here.
+
+Writes are atomic (temp file in the same folder, fsync, replace, fsync the folder), keep the file's
+mode and owner, go through symlinks to their target, and tighten files holding a key to 0600.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BadFileError, BusyError, WriteFailedError
+
+TEMP_MARK = ".cbcfg-"
+SECRET_MODE = 0o600
+NEW_FILE_MODE = 0o644
+PRIVATE_DIR_MODE = 0o700
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A target file as it is on disk now."""
+
+    path: Path  # as named (may be a symlink)
+    real: Path  # where the bytes live
+    data: bytes | None  # None: no file
+    mode: int | None
+    uid: int | None
+    gid: int | None
+
+    @property
+    def exists(self) -> bool:
+        return self.data is not None
+
+
+def real_path(path: Path) -> Path:
+    """Follow symlinks (even a dangling one) to the file that holds the bytes."""
+    return Path(os.path.realpath(path))
+
+
+def _describe(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def read_snapshot(path: Path, shown: str) -> Snapshot:
+    real = real_path(path)
+    try:
+        with open(real, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "Is a directory")
+            data = handle.read()
+    except FileNotFoundError:
+        return Snapshot(path, real, None, None, None, None)
+    except IsADirectoryError:
+        raise BadFileError(f"{shown}: is a folder, not a file", "move the folder away, then run again") from None
+    except NotADirectoryError:
+        raise BadFileError(f"{shown}: a parent of this path is a file, not a folder", "fix the path") from None
+    except PermissionError:
+        raise BadFileError(f"{shown}: cannot read it (permission denied)", "run as its owner or fix its mode") from None
+    except OSError as exc:
+        raise BadFileError(f"{shown}: cannot read it ({_describe(exc)})", "check the file") from None
+    return Snapshot(path, real, data, stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BadFileError(
+            f"{shown}: line {line}: not valid UTF-8 (byte {exc.start})", "save the file as UTF-8"
+        ) from None
+
+
+def _owner_for_new(folder: Path) -> tuple[int, int] | None:
+    """Running as root for another user's home: new files belong to whoever owns the folder."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    info = probe.stat()
+    return info.st_uid, info.st_gid
+
+
+def make_folder(folder: Path, mode: int = 0o755) -> None:
+    """Create a folder and its missing parents, owned like the nearest existing ancestor."""
+    owner = _owner_for_new(folder)
+    missing = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        if probe == probe.parent:
+            break
+        probe = probe.parent
+    for created in reversed(missing):
+        os.mkdir(created, mode)
+        if owner is not None:
+            os.chown(created, *owner)
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomically(snapshot: Snapshot, data: bytes, shown: str, secret: bool, mode: int | None = None) -> None:
+    """Replace the file ``snapshot`` was read from with ``data``, atomically. ``mode`` forces a mode
+    (rollback restores the one a file had); else files holding a key get 0600 and others keep theirs."""
+    target = snapshot.real
+    folder = target.parent
+    if mode is None:
+        mode = SECRET_MODE if secret else (snapshot.mode if snapshot.mode is not None else NEW_FILE_MODE)
+    owner = (
+        (snapshot.uid, snapshot.gid)
+        if snapshot.uid is not None and snapshot.gid is not None
+        else _owner_for_new(folder)
+    )
+    temp = folder / f".{target.name}{TEMP_MARK}{secrets.token_hex(4)}.tmp"
+    try:
+        make_folder(folder)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, mode)
+            if owner is not None and hasattr(os, "chown") and os.geteuid() == 0:
+                os.chown(temp, owner[0], owner[1])
+            os.replace(temp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        _fsync_folder(folder)
+    except OSError as exc:
+        raise WriteFailedError(
+            f"{shown}: cannot write it ({_describe(exc)})", "check the folder's permissions and free space"
+        ) from None
+
+
+def remove_file(path: Path, shown: str) -> None:
+    try:
+        os.unlink(real_path(path))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise WriteFailedError(f"{shown}: cannot remove it ({_describe(exc)})", "check permissions") from None
+
+
+def remove_stray_temps(target: Path) -> list[Path]:
+    """Temp files a killed cbcfg left beside ``target`` (call with cbcfg's lock held)."""
+    real = real_path(target)
+    removed = []
+    with contextlib.suppress(OSError):
+        for candidate in real.parent.glob(f".{real.name}{TEMP_MARK}*.tmp"):
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                removed.append(candidate)
+    return removed
+
+
+@contextlib.contextmanager
+def cbcfg_lock(state_dir: Path, timeout: float) -> Iterator[None]:
+    """One cbcfg at a time per home: applies and rollbacks serialize."""
+    from filelock import FileLock, Timeout
+
+    make_folder(state_dir, PRIVATE_DIR_MODE)
+    lock = FileLock(str(state_dir / "cbcfg.lock"), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BusyError(
+            f"another cbcfg is applying to this home (waited {timeout:g} s)", "wait for it, then run again"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# Claude Code guards ~/.claude.json with proper-lockfile: a folder "<file>.lock", refreshed while
+# held and considered stale when its mtime is older than 10 s.
+CLAUDE_LOCK_STALE = 10.0
+
+
+@contextlib.contextmanager
+def claude_lock(path: Path, timeout: float, shown: str) -> Iterator[None]:
+    lock_dir = Path(str(real_path(path)) + ".lock")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.mkdir(lock_dir)
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - lock_dir.stat().st_mtime > CLAUDE_LOCK_STALE:
+                    os.rmdir(lock_dir)  # left by a Claude that died
+                    continue
+            if time.monotonic() >= deadline:
+                raise BusyError(
+                    f"{shown}: Claude Code is writing it (lock {lock_dir.name} held for {timeout:g} s)",
+                    "let Claude Code finish or close it, then run again",
+                ) from None
+            time.sleep(0.05)
+        except FileNotFoundError:
+            break  # no folder for the file yet: nothing of Claude's to wait for
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.rmdir(lock_dir)

@@ -1,0 +1,383 @@
+"""Format-preserving JSON documents.
+
+cbcfg never re-serialises a whole file: it locates the members it owns by their character spans and
+splices new text in, so every byte it does not own (key order, indentation, number spelling, escapes,
+CRLF, the trailing newline) stays exactly as it was. Parsing uses the C scanner of the standard
+library for every value, so a 50 MB ``~/.claude.json`` costs about one ``json.loads``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_WS = re.compile(r"[ \t\n\r]*")
+_LAST_INDENT = re.compile(r"[ \t]*\Z")
+_BOM = "\ufeff"
+
+
+class JsonDocError(ValueError):
+    """The text is not a JSON document cbcfg can edit safely."""
+
+    def __init__(self, message: str, text: str = "", pos: int | None = None, pointer: str = "") -> None:
+        self.reason = message
+        self.pointer = pointer
+        self.line: int | None = None
+        self.column: int | None = None
+        if pos is not None:
+            self.line = text.count("\n", 0, pos) + 1
+            self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        super().__init__(self.where() + message)
+
+    def where(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line} column {self.column}")
+        if self.pointer:
+            parts.append(f"key {self.pointer}")
+        return (", ".join(parts) + ": ") if parts else ""
+
+
+# --- JSON pointers (RFC 6901) -------------------------------------------------------------------
+
+
+def pointer_to_path(pointer: str) -> tuple[str, ...]:
+    if pointer == "":
+        return ()
+    if not pointer.startswith("/"):
+        raise ValueError(f"not a JSON pointer: {pointer!r}")
+    return tuple(part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/"))
+
+
+def path_to_pointer(path: Iterable[str]) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def get_at(document: Any, pointer: str) -> tuple[bool, Any]:
+    """(found, value) at a pointer; only objects are walked (cbcfg never owns array items)."""
+    node = document
+    for part in pointer_to_path(pointer):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+# --- scanning -----------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
+    return result
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+_scan_value = _DECODER.raw_decode
+
+
+@dataclass(frozen=True)
+class Member:
+    key: str
+    key_start: int
+    value_start: int
+    value_end: int
+
+
+@dataclass(frozen=True)
+class ObjectSpan:
+    start: int  # index of "{"
+    end: int  # index just past "}"
+    members: tuple[Member, ...]
+
+    def find(self, key: str) -> Member | None:
+        for member in self.members:
+            if member.key == key:
+                return member
+        return None
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    match = _WS.match(text, pos)
+    assert match is not None
+    return match.end()
+
+
+def _decode_value(text: str, pos: int, pointer: str) -> tuple[Any, int]:
+    try:
+        return _scan_value(text, pos)
+    except json.JSONDecodeError as exc:
+        raise JsonDocError(exc.msg, text, exc.pos, pointer) from None
+    except RecursionError:
+        raise JsonDocError("nested too deeply to read safely", text, pos, pointer) from None
+    except ValueError as exc:  # NaN/Infinity, duplicate keys, integers too long to convert
+        raise JsonDocError(str(exc), text, pos, pointer) from None
+
+
+def scan_object(
+    text: str, start: int, pointer: str = "", keep: Mapping[str, Any] | None = None
+) -> tuple[ObjectSpan, dict[str, Any]]:
+    """Scan the object at ``start``: member spans, and the decoded values of members in ``keep``
+    (all members when ``keep`` is None). Every value is fully validated either way."""
+    if start >= len(text) or text[start] != "{":
+        raise JsonDocError("expected an object", text, start, pointer)
+    members: list[Member] = []
+    values: dict[str, Any] = {}
+    seen: set[str] = set()
+    pos = _skip_ws(text, start + 1)
+    if pos < len(text) and text[pos] == "}":
+        return ObjectSpan(start, pos + 1, ()), values
+    while True:
+        if pos >= len(text) or text[pos] != '"':
+            raise JsonDocError("expected a quoted key", text, pos, pointer)
+        key_start = pos
+        try:
+            key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
+        except json.JSONDecodeError as exc:
+            raise JsonDocError(exc.msg, text, exc.pos, pointer) from None
+        member_pointer = pointer + path_to_pointer((key,))
+        if key in seen:
+            raise JsonDocError(f"duplicate key {key!r}", text, key_start, member_pointer)
+        seen.add(key)
+        pos = _skip_ws(text, pos)
+        if pos >= len(text) or text[pos] != ":":
+            raise JsonDocError("expected ':' after a key", text, pos, member_pointer)
+        value_start = _skip_ws(text, pos + 1)
+        value, value_end = _decode_value(text, value_start, member_pointer)
+        if keep is None or key in keep:
+            values[key] = value
+        del value  # a large foreign member is not kept alive while the next one is read
+        members.append(Member(key, key_start, value_start, value_end))
+        pos = _skip_ws(text, value_end)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+            if pos < len(text) and text[pos] == "}":
+                raise JsonDocError("trailing comma before '}'", text, pos, pointer)
+            continue
+        if pos < len(text) and text[pos] == "}":
+            return ObjectSpan(start, pos + 1, tuple(members)), values
+        raise JsonDocError("expected ',' or '}'", text, pos, pointer)
+
+
+@dataclass
+class Document:
+    """A parsed JSON object document, its text kept for splicing."""
+
+    text: str
+    root: ObjectSpan
+    values: dict[str, Any] = field(default_factory=dict)  # decoded top-level members asked for
+    newline: str = "\n"
+    empty_text: bool = False  # the file was empty or blank: read as {}
+
+
+def parse_document(text: str, keep: Mapping[str, Any] | None = None) -> Document:
+    """Parse text that must hold one JSON object. ``keep`` limits which top-level values are kept
+    decoded (the rest is validated and dropped, so huge foreign members cost no memory)."""
+    if text.startswith(_BOM):
+        raise JsonDocError("starts with a byte order mark (BOM); save the file as UTF-8 without BOM")
+    start = _skip_ws(text, 0)
+    if start == len(text):  # an empty file (e.g. left by a crashed writer) holds nothing to lose
+        return Document(text, ObjectSpan(0, 0, ()), {}, "\n", empty_text=True)
+    if text[start] != "{":
+        kind = {"[": "an array", '"': "a string"}.get(text[start], "not an object")
+        raise JsonDocError(f"the top level is {kind}; cbcfg needs a JSON object {{...}}", text, start)
+    root, values = scan_object(text, start, "", keep)
+    end = _skip_ws(text, root.end)
+    if end != len(text):
+        raise JsonDocError("unexpected text after the closing '}'", text, end)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return Document(text, root, values, newline)
+
+
+# --- editing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Set ``pointer`` to ``value``, or remove it when ``remove``."""
+
+    pointer: str
+    value: Any = None
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class _Style:
+    newline: str
+    unit: str  # one level of indentation; "" for compact documents
+    colon: str  # text between a key and its value
+
+
+def _detect_style(document: Document) -> _Style:
+    text, root = document.text, document.root
+    if document.empty_text or not root.members:
+        return _Style(document.newline, "  ", ": ")
+    first = root.members[0]
+    lead = text[root.start + 1 : first.key_start]
+    unit = _LAST_INDENT.search(lead).group() if "\n" in lead else ""  # type: ignore[union-attr]
+    if "\n" in lead and unit == "":
+        unit = "  "
+    _, key_end = json.decoder.scanstring(text, first.key_start + 1)  # type: ignore[attr-defined]
+    colon = text[key_end : first.value_start]
+    if "\n" in lead or "\n" not in text:
+        return _Style(document.newline, unit, colon or ": ")
+    return _Style(document.newline, unit or "  ", colon or ": ")
+
+
+def render_value(value: Any, style: _Style, indent: str) -> str:
+    """JSON text for a value written at an object member whose line starts with ``indent``."""
+    if not style.unit or not isinstance(value, dict | list) or not value:
+        separators = (",", style.colon) if not style.unit else (", ", style.colon)
+        return json.dumps(value, ensure_ascii=False, separators=separators)
+    rendered = json.dumps(value, ensure_ascii=False, indent=style.unit, separators=(",", style.colon))
+    return rendered.replace("\n", style.newline + indent)
+
+
+def _member_text(key: str, value: Any, style: _Style, indent: str) -> str:
+    return json.dumps(key, ensure_ascii=False) + style.colon + render_value(value, style, indent)
+
+
+def _nest(edits: Iterable[tuple[tuple[str, ...], Edit]]) -> dict[str, list[tuple[tuple[str, ...], Edit]]]:
+    grouped: dict[str, list[tuple[tuple[str, ...], Edit]]] = {}
+    for path, edit in edits:
+        grouped.setdefault(path[0], []).append((path[1:], edit))
+    return grouped
+
+
+def _build_value(edits: list[tuple[tuple[str, ...], Edit]]) -> tuple[bool, Any]:
+    """A new value for a member that does not exist yet, from the edits below it."""
+    result: dict[str, Any] = {}
+    for path, edit in edits:
+        if edit.remove:
+            continue
+        if not path:
+            return True, edit.value
+        node = result
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = edit.value
+    return bool(result), result
+
+
+def _edit_object(
+    text: str,
+    span: ObjectSpan,
+    pointer: str,
+    edits: list[tuple[tuple[str, ...], Edit]],
+    prune: frozenset[str],
+    style: _Style,
+    indent: str,
+) -> str:
+    """New text of the object at ``span`` with ``edits`` (paths relative to it) applied."""
+    grouped = _nest(edits)
+    members = span.members
+    if members:
+        lead = text[span.start + 1 : members[0].key_start]
+        trail = text[members[-1].value_end : span.end - 1]
+        multiline = "\n" in lead
+        inner = _LAST_INDENT.search(lead).group() if multiline else ""  # type: ignore[union-attr]
+    else:
+        multiline = bool(style.unit)
+        inner = indent + style.unit
+        lead = style.newline + inner if multiline else ""
+        trail = style.newline + indent if multiline else ""
+
+    kept: list[tuple[int, str]] = []  # (original index or -1, member text)
+    for index, member in enumerate(members):
+        below = grouped.pop(member.key, None)
+        if below is None:
+            kept.append((index, text[member.key_start : member.value_end]))
+            continue
+        member_pointer = pointer + path_to_pointer((member.key,))
+        whole = [edit for path, edit in below if not path]
+        if whole:
+            edit = whole[-1]
+            if not edit.remove:
+                value_text = render_value(edit.value, style, inner)
+                kept.append((index, text[member.key_start : member.value_start] + value_text))
+            continue
+        if text[member.value_start] != "{":
+            kind = _kind_of(text[member.value_start])
+            raise JsonDocError(
+                f"is {kind}, but cbcfg writes keys inside it and needs an object there",
+                text,
+                member.value_start,
+                member_pointer,
+            )
+        child, _ = scan_object(text, member.value_start, member_pointer, keep={})
+        new_child = _edit_object(text, child, member_pointer, below, prune, style, inner)
+        if new_child == "{}" and member_pointer in prune:
+            continue
+        kept.append((index, text[member.key_start : member.value_start] + new_child))
+
+    added: list[str] = []
+    for key, below in grouped.items():
+        present, value = _build_value(below)
+        if present:
+            added.append(_member_text(key, value, style, inner))
+
+    if not kept and not added:
+        return "{}"
+    sep_new = ("," + style.newline + inner) if multiline else ("," + (" " if style.unit else ""))
+    pieces: list[str] = []
+    previous = -1
+    for index, member_text in kept:
+        if pieces:
+            pieces.append(
+                text[members[previous].value_end : members[previous + 1].key_start]
+                if index == previous + 1
+                else _separator_after(text, members, previous)
+            )
+        pieces.append(member_text)
+        previous = index
+    for member_text in added:
+        if pieces:
+            pieces.append(sep_new)
+        pieces.append(member_text)
+    return "{" + lead + "".join(pieces) + trail + "}"
+
+
+def _separator_after(text: str, members: tuple[Member, ...], index: int) -> str:
+    """The separator that followed member ``index`` (or preceded the last one)."""
+    if index + 1 < len(members):
+        return text[members[index].value_end : members[index + 1].key_start]
+    return text[members[index - 1].value_end : members[index].key_start]
+
+
+def _kind_of(first_char: str) -> str:
+    return {"[": "a list", '"': "a string", "t": "a boolean", "f": "a boolean", "n": "null"}.get(first_char, "a number")
+
+
+def apply_edits(document: Document, edits: Iterable[Edit], prune: Iterable[str] = ()) -> str:
+    """The document's text with ``edits`` applied; untouched bytes are kept exactly.
+
+    ``prune`` names objects cbcfg created: they are removed when edits leave them empty.
+    """
+    paths = [(pointer_to_path(edit.pointer), edit) for edit in edits]
+    if any(not path for path, _ in paths):
+        raise ValueError("cbcfg never replaces a whole document")
+    style = _detect_style(document)
+    text = document.text
+    if document.empty_text:
+        present, value = _build_value(paths)
+        return json.dumps(value if present else {}, ensure_ascii=False, indent=2) + "\n"
+    root = document.root
+    new_root = _edit_object(text, root, "", paths, frozenset(prune), style, "")
+    return text[: root.start] + new_root + text[root.end :]
+
+
+def new_document_text(value: Mapping[str, Any]) -> str:
+    """Text for a file cbcfg creates: two-space indentation and a trailing newline, like Claude."""
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"

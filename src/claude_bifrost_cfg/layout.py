@@ -1,0 +1,155 @@
+"""Where every file lives, per platform, as data.
+
+A ``Layout`` is computed from the roots (home, project, system root), the platform and the
+environment, so a test on Linux can ask where a file goes on Windows.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class Platform(StrEnum):
+    LINUX = "linux"
+    MACOS = "macos"
+    WINDOWS = "windows"
+
+    @classmethod
+    def host(cls) -> Platform:
+        if sys.platform == "darwin":
+            return cls.MACOS
+        if sys.platform.startswith("win"):
+            return cls.WINDOWS
+        return cls.LINUX
+
+
+# Relative to the home directory unless noted; "{system}" is the system root.
+_DESKTOP_CONFIG = {
+    Platform.MACOS: ("Library", "Application Support", "Claude", "claude_desktop_config.json"),
+    Platform.WINDOWS: ("AppData", "Roaming", "Claude", "claude_desktop_config.json"),
+    Platform.LINUX: (".config", "Claude", "claude_desktop_config.json"),  # unofficial Linux builds
+}
+_MANAGED_DIR = {
+    Platform.MACOS: ("Library", "Application Support", "ClaudeCode"),
+    Platform.WINDOWS: ("Program Files", "ClaudeCode"),
+    Platform.LINUX: ("etc", "claude-code"),
+}
+_SYSTEM_ROOT = {Platform.MACOS: "/", Platform.WINDOWS: "C:\\", Platform.LINUX: "/"}
+# cbcfg's own folders: records and backups (state), user profiles (config).
+_STATE_DIR = {
+    Platform.MACOS: ("Library", "Application Support", "cbcfg"),
+    Platform.WINDOWS: ("AppData", "Local", "cbcfg"),
+    Platform.LINUX: (".local", "state", "cbcfg"),
+}
+_CONFIG_DIR = {
+    Platform.MACOS: ("Library", "Application Support", "cbcfg"),
+    Platform.WINDOWS: ("AppData", "Local", "cbcfg"),
+    Platform.LINUX: (".config", "cbcfg"),
+}
+
+
+@dataclass(frozen=True)
+class Roots:
+    """What the user said about where things are."""
+
+    platform: Platform
+    home: Path
+    project: Path
+    system_root: Path | None = None
+    home_overridden: bool = False  # --home / CBCFG_HOME: every user path derives from it
+
+
+@dataclass(frozen=True)
+class Layout:
+    platform: Platform
+    home: Path
+    project: Path
+    claude_dir: Path  # ~/.claude or $CLAUDE_CONFIG_DIR
+    claude_json: Path  # ~/.claude.json or $CLAUDE_CONFIG_DIR/.claude.json
+    desktop_config: Path
+    managed_dir: Path
+    state_dir: Path
+    config_dir: Path
+
+    @property
+    def user_settings(self) -> Path:
+        return self.claude_dir / "settings.json"
+
+    @property
+    def managed_settings(self) -> Path:
+        return self.managed_dir / "managed-settings.json"
+
+    @property
+    def user_profiles_dir(self) -> Path:
+        return self.config_dir / "profiles"
+
+
+def _under(base: Path, parts: tuple[str, ...]) -> Path:
+    return base.joinpath(*parts)
+
+
+def _env_dir(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    return Path(value) if value and Path(value).is_absolute() else None
+
+
+def resolve_layout(roots: Roots, env: Mapping[str, str]) -> Layout:
+    """Every path cbcfg reads or writes, from the roots and the environment (pure)."""
+    home, platform = roots.home, roots.platform
+    config_dir_env = env.get("CLAUDE_CONFIG_DIR")
+    if config_dir_env:
+        claude_dir = home / config_dir_env[2:] if config_dir_env.startswith("~/") else Path(config_dir_env)
+        if not claude_dir.is_absolute():
+            claude_dir = roots.project / claude_dir
+        claude_json = claude_dir / ".claude.json"
+    else:
+        claude_dir = home / ".claude"
+        claude_json = home / ".claude.json"
+
+    desktop = _under(home, _DESKTOP_CONFIG[platform])
+    state_dir = _under(home, _STATE_DIR[platform])
+    config_dir = _under(home, _CONFIG_DIR[platform])
+    if not roots.home_overridden:
+        # The real home: honour the platform's own variables, as Claude Desktop and platformdirs do.
+        if platform is Platform.host():
+            import platformdirs
+
+            state_dir = Path(platformdirs.user_state_dir("cbcfg", appauthor=False))
+            config_dir = Path(platformdirs.user_config_dir("cbcfg", appauthor=False))
+        appdata = _env_dir(env, "APPDATA") if platform is Platform.WINDOWS else None
+        xdg_config = _env_dir(env, "XDG_CONFIG_HOME") if platform is Platform.LINUX else None
+        if appdata:
+            desktop = appdata / "Claude" / "claude_desktop_config.json"
+        if xdg_config:
+            desktop = xdg_config / "Claude" / "claude_desktop_config.json"
+
+    system_root = roots.system_root or Path(_SYSTEM_ROOT[platform])
+    managed_dir = _under(system_root, _MANAGED_DIR[platform])
+    return Layout(
+        platform=platform,
+        home=home,
+        project=roots.project,
+        claude_dir=claude_dir,
+        claude_json=claude_json,
+        desktop_config=desktop,
+        managed_dir=managed_dir,
+        state_dir=state_dir,
+        config_dir=config_dir,
+    )
+
+
+def display_path(path: Path, home: Path) -> str:
+    """A path with the home directory shown as ~, safe to paste publicly."""
+    try:
+        return "~/" + path.relative_to(home).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def current_env() -> Mapping[str, str]:
+    return os.environ

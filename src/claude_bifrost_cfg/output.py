@@ -1,0 +1,119 @@
+"""Everything cbcfg prints goes through here: rich on a terminal, plain text otherwise, JSON for
+scripts, and every line redacted of keys first."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from .secrets import redact
+
+_known_secrets: list[str] = []
+
+
+def register_secret(value: str | None) -> None:
+    """A key the redaction must catch even if it does not look like one."""
+    if value and value not in _known_secrets:
+        _known_secrets.append(value)
+
+
+def clean(text: str) -> str:
+    return redact(text, _known_secrets)
+
+
+def emit_json(data: Any, stream: TextIO | None = None) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    (stream or sys.stdout).write(clean(text) + "\n")
+
+
+def is_terminal(stream: TextIO | None = None) -> bool:
+    return (stream or sys.stdout).isatty()
+
+
+class Printer:
+    """Human output; colour only on a terminal."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self._console: Any = None
+
+    @property
+    def console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=self.stream, highlight=False, soft_wrap=True)
+        return self._console
+
+    def line(self, text: str = "", style: str | None = None) -> None:
+        text = clean(text)
+        if is_terminal(self.stream) and style:
+            from rich.markup import escape
+
+            self.console.print(f"[{style}]{escape(text)}[/]")
+        else:
+            self.stream.write(text + "\n")
+
+    def diff(self, before: str | None, after: str | None, label: str) -> None:
+        lines = unified_diff(before, after, label)
+        colour = is_terminal(self.stream)
+        for line in lines:
+            style = None
+            if colour:
+                style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
+            self.line(line, style)
+
+    def table(self, columns: Iterable[str], rows: Iterable[Iterable[str]]) -> None:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*(clean(cell) for cell in row))
+        if is_terminal(self.stream):
+            self.console.print(table)
+        else:
+            from rich.console import Console
+
+            Console(file=self.stream, width=200, color_system=None, highlight=False).print(table)
+
+
+def unified_diff(before: str | None, after: str | None, label: str) -> list[str]:
+    old = (before or "").splitlines()
+    new = (after or "").splitlines()
+    return [
+        clean(line)
+        for line in difflib.unified_diff(
+            old,
+            new,
+            fromfile=f"{label} (now)" if before is not None else "/dev/null",
+            tofile=f"{label} (after)" if after is not None else "/dev/null",
+            lineterm="",
+        )
+    ]
+
+
+def error(message: str) -> None:
+    sys.stderr.write(clean(f"cbcfg: error: {message}") + "\n")
+
+
+def warning(message: str) -> None:
+    sys.stderr.write(clean(f"cbcfg: warning: {message}") + "\n")
+
+
+SECRET_NAMES = frozenset({"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
+
+
+def redact_value(pointer: str, value: Any) -> Any:
+    """A value for JSON output: keys masked whatever field they sit in."""
+    if isinstance(value, str) and pointer.rsplit("/", 1)[-1] in SECRET_NAMES:
+        from .secrets import mask_key
+
+        return mask_key(value) if not value.startswith("${") else value
+    if isinstance(value, dict | list):
+        return json.loads(clean(json.dumps(value, ensure_ascii=False)))
+    return value

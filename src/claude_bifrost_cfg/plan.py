@@ -1,0 +1,186 @@
+"""The plan: a three-way merge of (what cbcfg wrote last time, what is on disk, what the profile wants).
+
+Pure: documents and records in, new text and a list of changes out.
+- set what is wanted;
+- remove what cbcfg set before and no longer wants, unless the user changed it since (drift);
+- never touch a key cbcfg did not set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .jsondoc import Document, Edit, apply_edits, get_at, new_document_text, path_to_pointer, pointer_to_path
+
+Action = Literal["add", "replace", "remove"]
+
+
+def digest(value: Any) -> str:
+    """What the ownership record keeps of a value: enough to detect a change, never the key itself."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Record:
+    """What cbcfg set in one file: pointer -> digest of the value, and the objects it created."""
+
+    target: str
+    profile: str
+    owned: dict[str, str]
+    containers: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "profile": self.profile,
+            "owned": self.owned,
+            "containers": list(self.containers),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Record:
+        return cls(
+            target=str(data["target"]),
+            profile=str(data["profile"]),
+            owned={str(k): str(v) for k, v in dict(data["owned"]).items()},
+            containers=tuple(str(c) for c in data.get("containers", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    pointer: str
+    action: Action
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True)
+class Drift:
+    pointer: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    target: str
+    before: str | None  # None: the file does not exist
+    after: str | None
+    changes: tuple[Change, ...]
+    drift: tuple[Drift, ...]
+    record: Record
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def _missing_parents(document: Mapping[str, Any] | None, pointer: str) -> list[str]:
+    parts = pointer_to_path(pointer)
+    missing = []
+    for depth in range(1, len(parts)):
+        parent = path_to_pointer(parts[:depth])
+        found, _ = get_at(document or {}, parent)
+        if not found:
+            missing.append(parent)
+    return missing
+
+
+def plan_file(
+    target: str,
+    profile: str,
+    document: Document | None,
+    values: Mapping[str, Any] | None,
+    wanted: Mapping[str, Any],
+    previous: Record | None,
+    force: bool = False,
+    notes: tuple[str, ...] = (),
+) -> FilePlan:
+    """Plan one file. ``values`` are the document's decoded top-level members that ``wanted`` and
+    ``previous`` reach (the rest of a huge file is never decoded)."""
+    before = document.text if document is not None else None
+    earlier = dict(previous.owned) if previous is not None and document is not None else {}
+    owned: dict[str, str] = {}
+    edits: list[Edit] = []
+    changes: list[Change] = []
+    drift: list[Drift] = []
+    containers = set(previous.containers if previous is not None and document is not None else ())
+
+    for pointer, value in wanted.items():
+        found, current = get_at(values or {}, pointer)
+        want = digest(value)
+        if found and digest(current) == want:
+            owned[pointer] = want
+            continue
+        if pointer in earlier and not force:
+            changed_by_user = (not found) or digest(current) != earlier[pointer]
+            if changed_by_user:
+                how = "changed" if found else "removed"
+                drift.append(Drift(pointer, f"{how} since cbcfg set it; left alone (--force to overwrite)"))
+                owned[pointer] = earlier[pointer]
+                continue
+        containers.update(_missing_parents(values, pointer))
+        edits.append(Edit(pointer, value))
+        changes.append(Change(pointer, "replace" if found else "add", current if found else None, value))
+        owned[pointer] = want
+
+    for pointer, was in earlier.items():
+        if pointer in wanted:
+            continue
+        found, current = get_at(values or {}, pointer)
+        if not found:
+            continue
+        if digest(current) == was or force:
+            edits.append(Edit(pointer, remove=True))
+            changes.append(Change(pointer, "remove", current, None))
+        else:
+            drift.append(Drift(pointer, "changed since cbcfg set it and no longer wanted; left alone"))
+            owned[pointer] = was
+
+    if not edits:
+        after = before
+    elif document is None:
+        tree: dict[str, Any] = {}
+        for edit in edits:
+            if edit.remove:
+                continue
+            parts = pointer_to_path(edit.pointer)
+            node = tree
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = edit.value
+        after = new_document_text(tree)
+    else:
+        after = apply_edits(document, edits, prune=containers)
+    kept_containers = tuple(sorted(c for c in containers if any(p.startswith(c + "/") for p in owned)))
+    record = Record(target, profile, owned, kept_containers)
+    return FilePlan(target, before, after, tuple(changes), tuple(drift), record, notes)
+
+
+def top_level_keys(*pointer_sets: Mapping[str, Any]) -> dict[str, None]:
+    """The top-level members a plan needs decoded."""
+    keys: dict[str, None] = {}
+    for pointers in pointer_sets:
+        for pointer in pointers:
+            parts = pointer_to_path(pointer)
+            if parts:
+                keys[parts[0]] = None
+    return keys
+
+
+def drift_against(record: Record, values: Mapping[str, Any] | None) -> tuple[Drift, ...]:
+    """Keys cbcfg set that are not as it left them (changed by hand, or by Claude)."""
+    drift = []
+    for pointer, was in record.owned.items():
+        found, current = get_at(values or {}, pointer)
+        if not found:
+            drift.append(Drift(pointer, "removed since cbcfg set it"))
+        elif digest(current) != was:
+            drift.append(Drift(pointer, "changed since cbcfg set it"))
+    return tuple(drift)

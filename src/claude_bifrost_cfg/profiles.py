@@ -1,0 +1,338 @@
+"""Profiles: the source state. TOML files, validated with pydantic, resolved through ``extends``.
+
+Sources, highest first: ``--profiles-dir``, the user's profiles folder, the bundled profiles.
+A profile may shadow one of the same name below it, and ``extends = "<its own name>"`` then means
+the profile it shadows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ProfileError
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+TARGET_NAMES = ("code", "code-project", "code-local", "desktop", "code-mcp", "project-mcp", "managed")
+# Variables cbcfg derives from [gateway] and the key; a profile never spells them (no keys in files).
+DERIVED_ENV = frozenset({"ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
+MODEL_ENV = {
+    "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "opus": "ANTHROPIC_DEFAULT_OPUS_MODEL",
+    "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "default": "ANTHROPIC_MODEL",
+}
+
+
+def check_gateway_url(url: str) -> str:
+    """A gateway root URL: http(s), no credentials, no query; returned without a trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host, e.g. http://localhost:8080")
+    if parts.username or parts.password:
+        raise ValueError("must not hold credentials (user:password@); cbcfg passes the virtual key itself")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query or fragment")
+    path = parts.path.rstrip("/")
+    if path.endswith("/anthropic") or path.endswith("/mcp"):
+        raise ValueError("is the gateway's root (e.g. http://localhost:8080), without /anthropic or /mcp")
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class GatewaySpec(_Strict):
+    url: str | None = None
+    placeholder: bool | None = Field(
+        default=None, description="the URL is an example the user must replace (apply refuses it)"
+    )
+    require_key: bool | None = None
+    key_env: Literal["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_gateway_url(value)
+
+
+class ModelsSpec(_Strict):
+    sonnet: str | None = None
+    opus: str | None = None
+    haiku: str | None = None
+    default: str | None = None
+
+    @field_validator("sonnet", "opus", "haiku", "default")
+    @classmethod
+    def _model(cls, value: str | None) -> str | None:
+        if value is not None and (not value or any(c.isspace() for c in value)):
+            raise ValueError("must be a model id without spaces, e.g. bedrock/global.anthropic.claude-sonnet-4-6")
+        return value
+
+
+class McpSpec(_Strict):
+    enabled: bool | None = None
+    name: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value):
+            raise ValueError("must be letters, digits, '.', '_' or '-'")
+        return value
+
+
+class ProfileFile(_Strict):
+    """One TOML file as written; every field optional so that ``extends`` can fill the rest."""
+
+    description: str | None = None
+    extends: str | None = None
+    targets: list[str] | None = None
+    gateway: GatewaySpec = GatewaySpec()
+    models: ModelsSpec = ModelsSpec()
+    env: dict[str, str] = {}
+    settings: dict[str, Any] = {}
+    mcp: McpSpec = McpSpec()
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[str] | None) -> list[str] | None:
+        for name in value or []:
+            if name not in TARGET_NAMES:
+                raise ValueError(f"unknown target {name!r}; targets are {', '.join(TARGET_NAMES)}")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not ENV_NAME.match(name):
+                raise ValueError(f"{name!r} is not an environment variable name")
+            if name in DERIVED_ENV:
+                raise ValueError(f"{name} is set by cbcfg from [gateway] and the virtual key; profiles never hold keys")
+            if name in MODEL_ENV.values():
+                raise ValueError(f"{name} is set from [models]; put the model id there")
+        return value
+
+    @field_validator("settings")
+    @classmethod
+    def _settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in ("env", "mcpServers", "apiKeyHelper"):
+            if name in value:
+                raise ValueError(f"{name!r} is not set through [settings]; use [env], [mcp] or [gateway]")
+        return value
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A resolved profile: ``extends`` applied, defaults filled."""
+
+    name: str
+    source: str  # "bundled", "user" or "profiles-dir"
+    path: Path
+    chain: tuple[str, ...]  # this profile and what it extends, nearest first
+    description: str
+    targets: tuple[str, ...]
+    gateway_url: str
+    placeholder_url: bool
+    require_key: bool
+    key_env: str
+    models: dict[str, str]  # tier -> model id, only the pinned tiers
+    env: dict[str, str]
+    settings: dict[str, Any]
+    mcp_enabled: bool
+    mcp_name: str
+
+
+@dataclass(frozen=True)
+class ProfileSource:
+    label: str
+    folder: Path
+
+
+def bundled_profiles_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    installed = here / "bundled_profiles"  # where the wheel puts them
+    return installed if installed.is_dir() else here.parents[1] / "profiles"
+
+
+def profile_sources(profiles_dir: Path | None, user_dir: Path) -> list[ProfileSource]:
+    """Where profiles are looked up, highest precedence first."""
+    sources = [ProfileSource("user", user_dir), ProfileSource("bundled", bundled_profiles_dir())]
+    if profiles_dir is not None:
+        sources.insert(0, ProfileSource("profiles-dir", profiles_dir))
+    return sources
+
+
+def check_profile_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise ProfileError(
+            f"{name!r} is not a profile name",
+            "use lower-case letters, digits, '-' and '_' (e.g. 'bedrock', 'team-eu')",
+        )
+    return name
+
+
+def _line_of(text: str, key_path: Sequence[str | int]) -> int | None:
+    """Best-effort line of a key in a TOML text, for error messages."""
+    keys = [str(part) for part in key_path if isinstance(part, str)]
+    if not keys:
+        return None
+    last = keys[-1]
+    pattern = re.compile(rf'^\s*(?:"{re.escape(last)}"|{re.escape(last)})\s*=', re.MULTILINE)
+    table = re.compile(rf"^\s*\[{re.escape('.'.join(keys))}\]", re.MULTILINE)
+    match = pattern.search(text) or table.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def read_profile_file(path: Path) -> ProfileFile:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read: {exc.strerror}", "check the file's permissions") from None
+    try:
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    try:
+        return ProfileFile.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in error["loc"])
+        line = _line_of(text, error["loc"])
+        where = f"{path}:{line}" if line else str(path)
+        message = error["msg"].removeprefix("Value error, ")
+        raise ProfileError(f"{where}: {key}: {message}", "fix that key (see profiles/ for examples)") from None
+
+
+def find_profile_path(name: str, sources: Sequence[ProfileSource], start: int = 0) -> tuple[int, Path] | None:
+    for index in range(start, len(sources)):
+        candidate = sources[index].folder / f"{name}.toml"
+        if candidate.is_file():
+            return index, candidate
+    return None
+
+
+def _merge_tables(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge_tables(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_profile(name: str, sources: Sequence[ProfileSource]) -> Profile:
+    """Read a profile and everything it extends, nearest wins, key by key."""
+    check_profile_name(name)
+    found = find_profile_path(name, sources)
+    if found is None:
+        known = ", ".join(sorted(list_profile_names(sources))) or "none"
+        raise ProfileError(f"no profile named {name!r}", f"known profiles: {known}; see 'cbcfg profiles'")
+    chain: list[tuple[int, str, Path, ProfileFile]] = []
+    visited: set[tuple[int, str]] = set()
+    index, path = found
+    current = name
+    while True:
+        if (index, current) in visited:
+            names = " -> ".join(entry[1] for entry in chain) + f" -> {current}"
+            raise ProfileError(f"{path}: extends: cycle {names}", "remove one 'extends' from the cycle")
+        visited.add((index, current))
+        file = read_profile_file(path)
+        chain.append((index, current, path, file))
+        parent = file.extends
+        if parent is None:
+            break
+        try:
+            check_profile_name(parent)
+        except ProfileError:
+            raise ProfileError(f"{path}: extends: {parent!r} is not a profile name", "name a profile") from None
+        # extends = "<own name>" reaches the profile this one shadows.
+        nxt = find_profile_path(parent, sources, index + 1 if parent == current else 0)
+        if nxt is None:
+            raise ProfileError(f"{path}: extends: no profile named {parent!r}", "see 'cbcfg profiles'")
+        index, path = nxt
+        current = parent
+
+    merged: dict[str, Any] = {}
+    for _, _, _, file in reversed(chain):
+        merged = _merge_tables(merged, file.model_dump(exclude_none=True, exclude_defaults=False))
+    gateway = merged.get("gateway", {})
+    models = {tier: model for tier, model in merged.get("models", {}).items() if model}
+    mcp = merged.get("mcp", {})
+    top_index, _, top_path, _ = chain[0]
+    return Profile(
+        name=name,
+        source=sources[top_index].label,
+        path=top_path,
+        chain=tuple(entry[1] for entry in chain),
+        description=merged.get("description", ""),
+        targets=tuple(merged.get("targets", ["code", "desktop"])),
+        gateway_url=gateway.get("url", "http://localhost:8080"),
+        placeholder_url=gateway.get("placeholder", False),
+        require_key=gateway.get("require_key", True),
+        key_env=gateway.get("key_env", "ANTHROPIC_API_KEY"),
+        models=models,
+        env=merged.get("env", {}),
+        settings=merged.get("settings", {}),
+        mcp_enabled=mcp.get("enabled", True),
+        mcp_name=mcp.get("name", "bifrost"),
+    )
+
+
+def list_profile_names(sources: Sequence[ProfileSource]) -> set[str]:
+    names: set[str] = set()
+    for source in sources:
+        if source.folder.is_dir():
+            names.update(p.stem for p in source.folder.glob("*.toml") if NAME_PATTERN.match(p.stem))
+    return names
+
+
+@dataclass(frozen=True)
+class ProfileListing:
+    name: str
+    source: str
+    path: Path
+    shadows: tuple[str, ...]  # labels of sources whose profile of the same name this one hides
+
+
+def list_profiles(sources: Sequence[ProfileSource]) -> list[ProfileListing]:
+    listings: dict[str, ProfileListing] = {}
+    for source in sources:
+        if not source.folder.is_dir():
+            continue
+        for path in sorted(source.folder.glob("*.toml")):
+            if not NAME_PATTERN.match(path.stem):
+                continue
+            if path.stem in listings:
+                first = listings[path.stem]
+                listings[path.stem] = ProfileListing(
+                    first.name, first.source, first.path, (*first.shadows, source.label)
+                )
+            else:
+                listings[path.stem] = ProfileListing(path.stem, source.label, path, ())
+    return sorted(listings.values(), key=lambda listing: listing.name)

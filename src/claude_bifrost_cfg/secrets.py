@@ -1,0 +1,48 @@
+"""The virtual key: where it comes from, and how it is kept out of everything cbcfg prints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+KEY_PREFIX = "sk-bf-"
+_SK_TOKEN = re.compile(r"sk-bf-[A-Za-z0-9_\-.]+")
+# Values of these names are secrets whatever they look like.
+_SECRET_FIELD = re.compile(
+    r'("(?:ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|AUTH_HEADER|Authorization|authorization|x-api-key|x-bf-vk)"'
+    r'\s*:\s*")((?:[^"\\]|\\.)*)(")'
+)
+_BEARER = re.compile(r"(Bearer\s+)(?!\$\{)([^\s\"',]+)")
+
+
+def mask_key(key: str) -> str:
+    """``sk-bf-…`` plus the last 4 characters; never the whole key."""
+    tail = key[-4:] if len(key) >= 12 else ""
+    return f"{KEY_PREFIX}…{tail}" if key.startswith(KEY_PREFIX) else f"…{tail}"
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    return mask_key(match.group(0))
+
+
+def redact(text: str, known: Iterable[str] = ()) -> str:
+    """Text with every key-like value masked: known keys, sk-bf- tokens, Bearer tokens, and values
+    of secret-named fields (a user's own non-Bifrost key included)."""
+    for key in known:
+        if key:
+            text = text.replace(key, mask_key(key))
+    text = _SK_TOKEN.sub(_mask_match, text)
+    text = _SECRET_FIELD.sub(lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text)
+    return _BEARER.sub(lambda m: m.group(1) + _mask_value(m.group(2)), text)
+
+
+def _mask_value(value: str) -> str:
+    if value.startswith("${") or "…" in value or value == "":
+        return value  # an environment reference or already masked
+    if value.startswith("Bearer "):
+        return "Bearer " + _mask_value(value[len("Bearer ") :])
+    return mask_key(value)
+
+
+def looks_like_bifrost_key(key: str) -> bool:
+    return key.startswith(KEY_PREFIX) and len(key) > len(KEY_PREFIX)

@@ -1,0 +1,193 @@
+"""cbcfg's own state, kept under the home it describes: ownership records and backup sets.
+
+``<state>/records.json``: for every file cbcfg wrote, which keys it set (digests, never values).
+``<state>/backups/<set id>/``: the files as they were before one apply, and ``manifest.json``.
+Everything here is 0600 in 0700 folders: backups hold the virtual key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import BadFileError, NotFoundError
+from .fsio import PRIVATE_DIR_MODE, Snapshot, make_folder, read_snapshot, write_atomically
+from .plan import Record
+
+RECORDS = "records.json"
+BACKUPS = "backups"
+MANIFEST = "manifest.json"
+SET_ID = re.compile(r"^\d{8}T\d{6}Z-\d{6}$")
+
+
+def _read_json(path: Path) -> Any:
+    snapshot = read_snapshot(path, str(path))
+    if snapshot.data is None:
+        return None
+    try:
+        return json.loads(snapshot.data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadFileError(
+            f"{path}: cbcfg's own state is damaged", "move it away; cbcfg starts afresh without it"
+        ) from None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    make_folder(path.parent, PRIVATE_DIR_MODE)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(read_snapshot(path, str(path)), text.encode("utf-8"), str(path), secret=True)
+
+
+def load_records(state_dir: Path) -> dict[str, Record]:
+    data = _read_json(state_dir / RECORDS)
+    if not data:
+        return {}
+    try:
+        return {path: Record.from_json(entry) for path, entry in data["files"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise BadFileError(
+            f"{state_dir / RECORDS}: cbcfg's own records are damaged", "move the file away and apply again"
+        ) from None
+
+
+def save_records(state_dir: Path, records: Mapping[str, Record]) -> None:
+    _write_json(
+        state_dir / RECORDS,
+        {"version": 1, "files": {path: record.to_json() for path, record in sorted(records.items())}},
+    )
+
+
+@dataclass(frozen=True)
+class BackedUpFile:
+    path: str
+    target: str
+    existed: bool
+    copy: str | None
+    mode: int | None
+
+
+@dataclass(frozen=True)
+class BackupSet:
+    id: str
+    created: str
+    command: str
+    profile: str
+    files: tuple[BackedUpFile, ...]
+    records_before: dict[str, Record | None]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created": self.created,
+            "command": self.command,
+            "profile": self.profile,
+            "files": [vars(entry) for entry in self.files],
+            "records_before": {
+                path: (record.to_json() if record else None) for path, record in self.records_before.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BackupSet:
+        return cls(
+            id=data["id"],
+            created=data["created"],
+            command=data["command"],
+            profile=data["profile"],
+            files=tuple(BackedUpFile(**entry) for entry in data["files"]),
+            records_before={
+                path: (Record.from_json(record) if record else None) for path, record in data["records_before"].items()
+            },
+        )
+
+
+def new_set_id(now: datetime | None = None) -> str:
+    """Sortable by time to the microsecond: the newest set is the last name."""
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ-%f")
+
+
+def write_backup_set(
+    state_dir: Path,
+    command: str,
+    profile: str,
+    files: list[tuple[str, str, Snapshot]],
+    records_before: Mapping[str, Record | None],
+) -> BackupSet:
+    """Copy every file about to change; the manifest is written last, so a set without one is junk."""
+    make_folder(state_dir / BACKUPS, PRIVATE_DIR_MODE)
+    while True:
+        set_id = new_set_id()
+        folder = state_dir / BACKUPS / set_id
+        try:
+            os.mkdir(folder, PRIVATE_DIR_MODE)
+            break
+        except FileExistsError:
+            continue
+    entries = []
+    for index, (path, target, snapshot) in enumerate(files, start=1):
+        copy = None
+        if snapshot.data is not None:
+            copy = f"{index:02d}-{Path(path).name}"
+            _write_bytes(folder / copy, snapshot.data)
+        entries.append(BackedUpFile(path, target, snapshot.data is not None, copy, snapshot.mode))
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    backup = BackupSet(set_id, created, command, profile, tuple(entries), dict(records_before))
+    _write_json(folder / MANIFEST, backup.to_json())
+    return backup
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    write_atomically(read_snapshot(path, str(path)), data, str(path), secret=True)
+
+
+def list_backup_sets(state_dir: Path) -> list[BackupSet]:
+    """Complete sets, newest first."""
+    folder = state_dir / BACKUPS
+    if not folder.is_dir():
+        return []
+    sets = []
+    for child in sorted(folder.iterdir(), reverse=True):
+        if SET_ID.match(child.name) and (child / MANIFEST).is_file():
+            data = _read_json(child / MANIFEST)
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                sets.append(BackupSet.from_json(data))
+    return sets
+
+
+def find_backup_set(state_dir: Path, set_id: str | None) -> BackupSet:
+    sets = list_backup_sets(state_dir)
+    if not sets:
+        raise NotFoundError("no backup sets: cbcfg has not changed anything in this home", "nothing to roll back")
+    if set_id is None:
+        return sets[0]
+    for backup in sets:
+        if backup.id == set_id:
+            return backup
+    raise NotFoundError(f"no backup set {set_id!r}", "list them with 'cbcfg rollback --list'")
+
+
+def backup_copy(state_dir: Path, backup: BackupSet, entry: BackedUpFile) -> bytes:
+    assert entry.copy is not None
+    path = state_dir / BACKUPS / backup.id / entry.copy
+    snapshot = read_snapshot(path, str(path))
+    if snapshot.data is None:
+        raise BadFileError(f"{path}: backup copy is missing", "this set cannot be restored; pick another")
+    return snapshot.data
+
+
+def remove_incomplete_sets(state_dir: Path) -> None:
+    """Sets a killed cbcfg left without a manifest."""
+    folder = state_dir / BACKUPS
+    if not folder.is_dir():
+        return
+    for child in folder.iterdir():
+        if SET_ID.match(child.name) and not (child / MANIFEST).exists():
+            shutil.rmtree(child, ignore_errors=True)

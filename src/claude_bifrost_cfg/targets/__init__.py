@@ -1,0 +1,15 @@
+"""The files cbcfg writes: one module each, all sharing ``base.Target``."""
+
+from __future__ import annotations
+
+from . import code, code_local, code_mcp, code_project, desktop, managed, project_mcp
+from .base import Target
+
+ALL: dict[str, Target] = {
+    module.TARGET.name: module.TARGET
+    for module in (code, code_project, code_local, desktop, code_mcp, project_mcp, managed)
+}
+
+
+def get_target(name: str) -> Target:
+    return ALL[name]

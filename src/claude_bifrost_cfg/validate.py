@@ -1,0 +1,51 @@
+"""Validate a merged document before it is written.
+
+Two layers: pydantic models of what cbcfg owns (each target's ``check_owned``), and, for Claude
+Code settings files, the published JSON schema (SchemaStore's claude-code-settings.json, draft-07).
+The schema ships inside the package rather than being fetched: cbcfg runs on offline fleet images
+and in CI, must give the same answer on every machine, and must send no traffic but to the gateway.
+``scripts/update-settings-schema.sh`` refreshes the copy. Problems the file already had before
+cbcfg touched it are reported, not blocking: cbcfg refuses only what it would make worse.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .render import Fragment
+from .targets.base import Target
+
+SCHEMA_RESOURCE = "claude-code-settings.schema.json"
+
+
+@cache
+def _settings_validator() -> Any:
+    import jsonschema  # ~50 ms: only when a settings file is about to be written
+
+    schema = json.loads(resources.files(__package__).joinpath("schemas", SCHEMA_RESOURCE).read_text("utf-8"))
+    return jsonschema.Draft7Validator(schema)
+
+
+def schema_problems(document: dict[str, Any]) -> set[str]:
+    problems = set()
+    for error in _settings_validator().iter_errors(document):
+        where = "/" + "/".join(str(part) for part in error.absolute_path)
+        problems.add(f"{where}: {error.message}")
+    return problems
+
+
+def problems_added(
+    target: Target, before: dict[str, Any] | None, after: dict[str, Any], fragment: Fragment
+) -> list[str]:
+    """Problems in ``after`` that ``before`` did not have."""
+    found = set(target.check_owned(after, fragment))
+    if target.settings_schema:
+        found |= schema_problems(after)
+        if before is not None:
+            found -= schema_problems(before)
+    if before is not None:
+        found -= set(target.check_owned(before, fragment))
+    return sorted(found)
