@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import apply, diff, profiles, rollback, show, status
+from .commands import apply, diff, explain, profiles, rollback, show, status
 
 app = typer.Typer(
     name="cbcfg",
@@ -40,6 +40,7 @@ app.command("diff")(diff.diff)
 app.command("apply")(apply.apply)
 app.command("status")(status.status)
 app.command("rollback")(rollback.rollback)
+app.command("explain")(explain.explain)
 
 
 def main() -> None:
