@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import apply, diff, explain, profiles, rollback, show, status
+from .commands import apply, diff, doctor, explain, profiles, rollback, show, status
 
 app = typer.Typer(
     name="cbcfg",
@@ -41,6 +41,7 @@ app.command("apply")(apply.apply)
 app.command("status")(status.status)
 app.command("rollback")(rollback.rollback)
 app.command("explain")(explain.explain)
+app.command("doctor")(doctor.doctor)
 
 
 def main() -> None:

@@ -1,0 +1,76 @@
+"""settings: the winning value of each setting Claude Code reads, and where a layer overrides cbcfg."""
+
+from __future__ import annotations
+
+from .base import CheckResult, Level
+from .context import LocalContext
+
+name = "settings"
+summary = "which layer's ANTHROPIC_* values Claude Code will use"
+network = False
+
+
+def run(ctx: LocalContext) -> list[CheckResult]:
+    rows: list[CheckResult] = []
+    base = ctx.effective.get("ANTHROPIC_BASE_URL")
+    if base is None or base.winner is None:
+        rows.append(
+            CheckResult(
+                name,
+                Level.FAILED,
+                "Claude Code will not use Bifrost: no layer sets ANTHROPIC_BASE_URL",
+                "cbcfg apply local (or your profile)",
+            )
+        )
+    else:
+        value = str(base.winner.value)
+        where = f"{base.winner.layer} {base.winner.shown}"
+        if not value.rstrip("/").endswith("/anthropic"):
+            rows.append(
+                CheckResult(
+                    name,
+                    Level.WARNING,
+                    f"ANTHROPIC_BASE_URL = {value} ({where}) is not a Bifrost /anthropic route",
+                    "point it at <gateway>/anthropic, e.g. cbcfg apply local",
+                )
+            )
+        else:
+            rows.append(CheckResult(name, Level.OK, f"ANTHROPIC_BASE_URL = {value} (from {where})"))
+    for key, effective in ctx.effective.items():
+        for shadowed in effective.overrides_cbcfg:
+            winner = effective.winner
+            assert winner is not None
+            rows.append(
+                CheckResult(
+                    name,
+                    Level.WARNING,
+                    f"{key}: the {winner.layer} layer ({winner.shown}) overrides what cbcfg wrote in {shadowed.shown} "
+                    f"(profile {shadowed.set_by_cbcfg})",
+                    f"remove {key} from {winner.shown}, or apply the profile to that layer (cbcfg explain {key})",
+                )
+            )
+    if ctx.rendered is not None:
+        for key, wanted in ctx.rendered.env(with_key=False).items():
+            actual = ctx.value(key)
+            if actual is not None and actual != wanted:
+                winning = ctx.effective.get(key)
+                source = winning.winner.shown if winning and winning.winner else "?"
+                rows.append(
+                    CheckResult(
+                        name,
+                        Level.WARNING,
+                        f"{key}: Claude Code will use {actual!r} from {source}, not the profile's {wanted!r}",
+                        f"cbcfg explain {key}",
+                    )
+                )
+    for layer in ctx.layers:
+        if layer.error:
+            rows.append(
+                CheckResult(
+                    name,
+                    Level.FAILED,
+                    f"cannot read the {layer.name} layer: {layer.error}",
+                    "fix the JSON; Claude Code ignores a file it cannot parse",
+                )
+            )
+    return rows

@@ -1,0 +1,52 @@
+"""key-format: the virtual key Claude Code will send looks like a Bifrost key (sk-bf-…)."""
+
+from __future__ import annotations
+
+from ..secrets import looks_like_bifrost_key, mask_key
+from .base import CheckResult, Level
+from .context import LocalContext
+
+name = "key-format"
+summary = "the key Claude Code sends is a Bifrost virtual key"
+network = False
+
+
+def run(ctx: LocalContext) -> list[CheckResult]:
+    rows = []
+    for key_name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
+        effective = ctx.effective.get(key_name)
+        if effective is None or effective.winner is None:
+            continue
+        value = effective.winner.value
+        where = f"{effective.winner.layer} {effective.winner.shown}"
+        if not isinstance(value, str) or not looks_like_bifrost_key(value):
+            shown = mask_key(value) if isinstance(value, str) else repr(type(value).__name__)
+            rows.append(
+                CheckResult(
+                    name,
+                    Level.WARNING,
+                    f"{key_name} ({where}) = {shown} does not start with sk-bf-: "
+                    "Bifrost reads x-api-key / Authorization as a virtual key only when it does",
+                    "use a Bifrost virtual key (Dashboard > Virtual Keys)",
+                )
+            )
+        else:
+            rows.append(CheckResult(name, Level.OK, f"{key_name} = {mask_key(value)} (from {where})"))
+    if ctx.value("apiKeyHelper") is not None:
+        rows.append(
+            CheckResult(
+                name,
+                Level.INFO,
+                "apiKeyHelper is set: its output is sent as x-api-key and Bearer; cbcfg cannot see that key",
+            )
+        )
+    if not rows:
+        rows.append(
+            CheckResult(
+                name,
+                Level.WARNING,
+                "no virtual key is configured (fine only if Bifrost does not enforce keys)",
+                "export BIFROST_VIRTUAL_KEY=sk-bf-… and apply the profile again",
+            )
+        )
+    return rows

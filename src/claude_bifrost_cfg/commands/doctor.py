@@ -1,0 +1,200 @@
+"""``cbcfg doctor``: prove that Claude will actually reach Bifrost — files, layers, gateway, key, MCP."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .common import (
+    GatewayOption,
+    HomeOption,
+    JsonOption,
+    KeyStdinOption,
+    PlatformOption,
+    ProfilesDirOption,
+    ProjectOption,
+    SystemRootOption,
+    reports_errors,
+)
+
+if TYPE_CHECKING:
+    from ..checks.base import CheckResult, NetworkContext
+    from ..checks.context import LocalContext
+
+
+@reports_errors
+def doctor(
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Check against this profile, applied or not.")
+    ] = None,
+    no_network: Annotated[bool, typer.Option("--no-network", help="Only the local checks.")] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds for the network checks (all run at once).")
+    ] = 5.0,
+    live: Annotated[
+        bool, typer.Option("--live", help="Also send one real one-token request (costs a little).")
+    ] = False,
+    gateway_url: GatewayOption = None,
+    key_stdin: KeyStdinOption = False,
+    home: HomeOption = None,
+    project: ProjectOption = None,
+    system_root: SystemRootOption = None,
+    platform: PlatformOption = None,
+    profiles_dir: ProfilesDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Check files, settings layers, the gateway, the key, the models and the MCP endpoint. Writes nothing."""
+    from ..errors import ExitCode, UsageError
+    from ..output import emit_json
+
+    if timeout <= 0:
+        raise UsageError("--timeout must be more than 0 seconds", "e.g. --timeout 5")
+    local, network = _contexts(
+        profile, gateway_url, key_stdin, home, project, system_root, platform, profiles_dir, timeout, live
+    )
+    from ..checks.local import run_local_checks
+
+    results = run_local_checks(local)
+    results += _network_results(network, no_network, json_output)
+    failed = [r for r in results if r.level in ("failed", "error")]
+    if json_output:
+        emit_json(
+            {
+                "command": "doctor",
+                "ok": not failed,
+                "results": [
+                    {"check": r.check, "level": str(r.level), "message": r.message, "fix": r.fix} for r in results
+                ],
+                "summary": _summary(results),
+            }
+        )
+    else:
+        _print(results)
+    if failed:
+        raise typer.Exit(int(ExitCode.DOCTOR_FAILED))
+
+
+def _contexts(
+    profile_name: str | None,
+    gateway_url: str | None,
+    key_stdin: bool,
+    home: Any,
+    project: Any,
+    system_root: Any,
+    platform: str | None,
+    profiles_dir: Any,
+    timeout: float,
+    live: bool,
+) -> tuple[LocalContext, NetworkContext | None]:
+    import os
+
+    from ..checks.base import NetworkContext
+    from ..checks.context import LocalContext
+    from ..inputs import resolve_inputs
+    from ..layers import all_keys, read_layers, resolve
+    from ..profiles import load_profile
+    from ..render import render_profile
+    from ..state import load_records
+    from .common import build_layout, read_key, sources
+
+    layout = build_layout(home, project, system_root, platform)
+    records = load_records(layout.state_dir)
+    layers = read_layers(layout, os.environ)
+    effective = {item.key: item for item in resolve(layers, all_keys(), records)}
+    key = read_key(key_stdin)
+    profile = rendered = None
+    if profile_name is not None:
+        profile = load_profile(profile_name, sources(layout, profiles_dir))
+        inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure=True, need_key=False)
+        rendered = render_profile(profile, inputs.gateway_url, inputs.key)
+    local = LocalContext(layout, records, layers, effective, profile, rendered)
+
+    def winner(name: str) -> str | None:
+        value = local.value(name)
+        return value if isinstance(value, str) and value else None
+
+    if rendered is not None and profile is not None:
+        url: str | None = rendered.gateway_url
+        header = "bearer" if profile.key_env == "ANTHROPIC_AUTH_TOKEN" else "x-api-key"
+        models = dict(profile.models)
+        key = key or winner(profile.key_env)
+    else:
+        base = gateway_url or os.environ.get("BIFROST_URL") or winner("ANTHROPIC_BASE_URL")
+        url = base.rstrip("/").removesuffix("/anthropic") if base else None
+        api_key, token = winner("ANTHROPIC_API_KEY"), winner("ANTHROPIC_AUTH_TOKEN")
+        key = key or api_key or token
+        header = "x-api-key" if (api_key and key == api_key) or not token else "bearer"
+        tiers = {
+            "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
+            "opus": "ANTHROPIC_DEFAULT_OPUS_MODEL",
+            "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+            "default": "ANTHROPIC_MODEL",
+        }
+        models = {tier: value for tier, name in tiers.items() if (value := winner(name))}
+    if url is None:
+        return local, None
+    from ..output import register_secret
+
+    register_secret(key)
+    network = NetworkContext(
+        gateway_url=url,
+        key=key,
+        key_header="bearer" if header == "bearer" else "x-api-key",
+        models=models,
+        timeout=timeout,
+        live=live,
+    )
+    return local, network
+
+
+def _network_results(network: NetworkContext | None, no_network: bool, quiet: bool) -> list[CheckResult]:
+    from ..checks.base import CheckResult, Level
+
+    if no_network:
+        return [CheckResult("network", Level.SKIPPED, "network checks skipped (--no-network)")]
+    if network is None:
+        return [
+            CheckResult(
+                "network",
+                Level.SKIPPED,
+                "no gateway URL to check (no layer sets ANTHROPIC_BASE_URL)",
+                "cbcfg doctor --profile <name>, or --gateway-url URL",
+            )
+        ]
+    import asyncio
+
+    from ..checks.network import run_network_checks
+
+    if quiet or not sys.stderr.isatty():
+        return asyncio.run(run_network_checks(network))
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"Checking the gateway at {network.address} …"):
+        return asyncio.run(run_network_checks(network))
+
+
+def _summary(results: list[CheckResult]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[str(result.level)] = counts.get(str(result.level), 0) + 1
+    return counts
+
+
+_STYLES = {"ok": "green", "info": "blue", "warning": "yellow", "failed": "red", "error": "bold red", "skipped": "dim"}
+
+
+def _print(results: list[CheckResult]) -> None:
+    from ..output import Printer
+
+    printer = Printer(sys.stdout)
+    printer.table(
+        ["RESULT", "CHECK", "MESSAGE"],
+        [
+            [str(r.level), r.check, r.message + (f"\n  fix: {r.fix}" if r.fix and r.level != "ok" else "")]
+            for r in results
+        ],
+    )
+    summary = _summary(results)
+    printer.line(", ".join(f"{count} {level}" for level, count in summary.items()))
