@@ -193,21 +193,21 @@ def cbcfg_lock(state_dir: Path, timeout: float) -> Iterator[None]:
         lock.release()
 
 
-# Claude Code guards ~/.claude.json with proper-lockfile: a folder "<file>.lock", refreshed while
-# held and considered stale when its mtime is older than 10 s.
+# Claude Code guards ~/.claude.json with proper-lockfile: a folder "<file>.lock" beside the path as
+# named (not a symlink's target), refreshed while held, stale when its mtime is older than 10 s.
 CLAUDE_LOCK_STALE = 10.0
 
 
 @contextlib.contextmanager
 def claude_lock(path: Path, timeout: float, shown: str) -> Iterator[None]:
-    lock_dir = Path(str(real_path(path)) + ".lock")
+    lock_dir = Path(str(path) + ".lock")
     deadline = time.monotonic() + timeout
     while True:
         try:
             os.mkdir(lock_dir)
             break
         except FileExistsError:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 if time.time() - lock_dir.stat().st_mtime > CLAUDE_LOCK_STALE:
                     os.rmdir(lock_dir)  # left by a Claude that died
                     continue
