@@ -97,6 +97,28 @@ def probe_isolation() -> Isolation:
     return Isolation(bool(data["net"]), bool(data["mnt"]), str(data.get("reason", "")))
 
 
+def isolated_command(
+    cmd: Sequence[str],
+    isolation: Isolation,
+    forward_ports: Sequence[int] = (),
+    managed_dir: Path | None = None,
+) -> list[str]:
+    """`cmd` wrapped by isolate.py when network namespaces work here, else `cmd` itself.
+
+    `managed_dir` is shown to the command at /etc/claude-code; that needs a mount namespace, so
+    without one this raises (the caller skips with `isolation.reason`)."""
+    if managed_dir is not None and not isolation.mnt:
+        raise RuntimeError(f"cannot show a scratch {MANAGED_DIR} to the client: {isolation.reason}")
+    if not isolation.net:
+        return list(cmd)
+    wrapper = [sys.executable, str(ISOLATE)]
+    for port in forward_ports:
+        wrapper += ["--forward", str(port)]
+    if managed_dir is not None:
+        wrapper += ["--bind", f"{managed_dir}:{MANAGED_DIR}"]
+    return [*wrapper, "--", *cmd]
+
+
 @dataclass
 class ClaudeResult:
     args: list[str]
@@ -141,17 +163,7 @@ class ClaudeClient:
         return env
 
     def command(self, args: Sequence[str]) -> list[str]:
-        cmd = [str(self.binary), *args]
-        if self.managed_dir is not None and not self.isolation.mnt:
-            raise RuntimeError(f"cannot show a scratch {MANAGED_DIR} to the client: {self.isolation.reason}")
-        if not self.isolation.net:
-            return cmd
-        wrapper = [sys.executable, str(ISOLATE)]
-        for port in self.forward_ports:
-            wrapper += ["--forward", str(port)]
-        if self.managed_dir is not None:
-            wrapper += ["--bind", f"{self.managed_dir}:{MANAGED_DIR}"]
-        return [*wrapper, "--", *cmd]
+        return isolated_command([str(self.binary), *args], self.isolation, self.forward_ports, self.managed_dir)
 
     def run(
         self,
