@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import socket
 import ssl
 from collections.abc import Mapping
@@ -77,8 +78,10 @@ class Unreachable(Exception):
         self.fix = fix
 
 
+@functools.cache
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
-    """Verify as Claude Code (Node) does: Mozilla's CA list, plus the extra CA file when given."""
+    """Verify as Claude Code (Node) does: Mozilla's CA list, plus the extra CA file when given.
+    Loading the CA list takes tens of milliseconds: one context, shared by every check."""
     import certifi
 
     context = ssl.create_default_context(cafile=certifi.where())

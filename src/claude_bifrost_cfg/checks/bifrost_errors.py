@@ -112,13 +112,13 @@ def explain_refusal(
     if code == "provider_blocked":
         return Explanation(
             Level.FAILED,
-            f"virtual key {shown} may not use this provider{_for(model)}: {said}",
+            f"virtual key {shown} may not use provider {_provider(model)}" if model else f"{said} (key {shown})",
             "allow the provider on the key in Bifrost, or pin models of a provider the key allows",
         )
     if code == "model_blocked":
         return Explanation(
             Level.FAILED,
-            f"virtual key {shown} may not use {model or 'this model'}: {said}",
+            f"virtual key {shown} may not use model {model}" if model else f"{said} (key {shown})",
             "allow the model on the key in Bifrost, or pin a model the key allows",
         )
     if code == "budget_exceeded" or (code is None and status == 402):
@@ -159,8 +159,8 @@ def is_refusal(status: int) -> bool:
     return status in (401, 402, 403, 429)
 
 
-def _for(model: str | None) -> str:
-    return f" ({model.partition('/')[0]})" if model and "/" in model else ""
+def _provider(model: str) -> str:
+    return model.partition("/")[0] if "/" in model else "anthropic"
 
 
 def _json(text: str) -> Any:
