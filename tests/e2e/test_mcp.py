@@ -67,3 +67,19 @@ def test_project_mcp_connects_with_the_key_from_the_environment(scenario: Scenar
 
     assert scenario.mcp_status(cwd=scenario.project, env=run_env) == CONNECTED
     _assert_connected_with(scenario, KEY_B)
+
+
+def test_code_mcp_entry_survives_claude_rewriting_the_file_at_the_same_time(scenario: Scenario) -> None:
+    """Claude Code rewrites ~/.claude.json several times per run; with both sides taking its lock
+    (a `~/.claude.json.lock` folder) and re-reading under it, neither loses the other's keys."""
+    scenario.apply("local", "code", key=KEY_A)
+    scenario.ask()
+    scenario.at_once(
+        scenario.ask,
+        lambda: scenario.apply("local", "code-mcp", key=KEY_A),
+        scenario.ask,
+    )
+    after = read_json(scenario.home / ".claude.json")
+    assert "userID" in after
+    assert after["mcpServers"]["bifrost"]["url"] == scenario.gateway.mcp_url
+    assert not (scenario.home / ".claude.json.lock").exists()
