@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import pytest
 
 from claude_bifrost_cfg.checks import gateway as gateway_check
+from claude_bifrost_cfg.checks import mcp_endpoint
 from claude_bifrost_cfg.checks.base import CheckResult, Level, NetworkCheck, NetworkContext
 from claude_bifrost_cfg.checks.claude_headers import PREFLIGHT_HEADERS
 from claude_bifrost_cfg.checks.network import NETWORK_CHECKS, run_network_checks
@@ -384,6 +388,37 @@ def test_a_check_that_never_finishes_is_stopped_at_the_deadline(gateway: Gateway
     row = one(results, "hanging")
     assert row.level is Level.FAILED
     assert "within 0.2 s" in row.message
+
+
+_FRESH_PROCESS = """
+import asyncio, json, sys
+from claude_bifrost_cfg.checks.base import NetworkContext
+from claude_bifrost_cfg.checks.network import run_network_checks
+ctx = NetworkContext(sys.argv[1], "sk-bf-fresh-process-0001", "x-api-key", {"sonnet": "bedrock/x"}, 0.5)
+print(json.dumps([[row.check, row.level] for row in asyncio.run(run_network_checks(ctx))]))
+"""
+
+
+def test_in_a_fresh_process_the_deadline_falls_while_the_mcp_sdk_still_loads(blackhole: Blackhole) -> None:
+    # Here the gateway fixture has imported the MCP SDK already; a real doctor has not, and its
+    # MCP check is cancelled mid-import when the gateway turns out to be unreachable.
+    done = subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS, blackhole.url], capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert json.loads(done.stdout) == [
+        ["gateway", "failed"],
+        ["key", "skipped"],
+        ["models", "skipped"],
+        ["mcp", "skipped"],
+        ["cors", "skipped"],
+    ]
+
+
+def test_the_mcp_sdk_import_cannot_be_cancelled_by_a_cancelled_check() -> None:
+    assert not mcp_endpoint.start_sdk_import().cancel()
 
 
 def _named(name: str) -> list[NetworkCheck]:

@@ -41,6 +41,9 @@ def start_sdk_import() -> Future[None]:
     with _sdk_lock:
         if _sdk_import is None:
             future: Future[None] = Future()
+            # Running futures cannot be cancelled: a check cancelled at the deadline must not cancel
+            # the import that the next run (or this process's next doctor) will wait for.
+            future.set_running_or_notify_cancel()
 
             def load() -> None:
                 try:
@@ -57,7 +60,8 @@ def start_sdk_import() -> Future[None]:
 
 
 def sdk_ready() -> bool:
-    return _sdk_import is not None and _sdk_import.done() and _sdk_import.exception() is None
+    future = _sdk_import
+    return future is not None and future.done() and not future.cancelled() and future.exception() is None
 
 
 async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
