@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -119,6 +121,36 @@ def isolated_command(
     return [*wrapper, "--", *cmd]
 
 
+def run_group(
+    cmd: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    stdin: str | None = None,
+) -> tuple[int, str, str]:
+    """Run `cmd` in its own process group; on timeout kill the whole group (the isolate.py
+    wrapper, its namespace child and the program) and return -9 with a note on stderr."""
+    proc = subprocess.Popen(
+        list(cmd),
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        return -9, stdout, stderr + f"\n[e2e] timed out after {timeout:g} s; killed"
+    return proc.returncode, stdout, stderr
+
+
 @dataclass
 class ClaudeResult:
     args: list[str]
@@ -170,19 +202,17 @@ class ClaudeClient:
         *args: str,
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
-        timeout: float = 60,
+        timeout: float = 30,
     ) -> ClaudeResult:
-        proc = subprocess.run(
-            self.command(args),
-            cwd=cwd or self.home,
-            env=self.environment(env),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+        """Run `claude ARGS`; on timeout the whole process group (wrapper, namespace, client) is
+        killed and the result has returncode -9 (a 401 from the gateway makes the client retry
+        for minutes, so a wrong key shows up here)."""
+        returncode, stdout, stderr = run_group(
+            self.command(args), cwd=cwd or self.home, env=self.environment(env), timeout=timeout
         )
-        return ClaudeResult(list(args), proc.returncode, proc.stdout, proc.stderr)
+        if returncode == -9:
+            stderr += "\n[e2e] a 401 answer from the gateway makes claude retry for minutes"
+        return ClaudeResult(list(args), returncode, stdout, stderr)
 
     def prompt(
         self,

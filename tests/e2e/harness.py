@@ -21,6 +21,7 @@ from tests.e2e.claude_client import (
     Isolation,
     isolated_command,
     mcp_list_status,
+    run_group,
 )
 from tests.support.gateway import Gateway, RecordedRequest
 
@@ -95,17 +96,8 @@ class Scenario:
         if key is not None:
             env["BIFROST_VIRTUAL_KEY"] = key
         cmd = isolated_command([*self.cbcfg_exe, *args], self.isolation, [self.gateway.port, self.other.port])
-        proc = subprocess.run(
-            cmd,
-            cwd=self.elsewhere,
-            env=env,
-            input=stdin,
-            stdin=None if stdin is not None else subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        returncode, stdout, stderr = run_group(cmd, cwd=self.elsewhere, env=env, stdin=stdin, timeout=60)
+        proc = subprocess.CompletedProcess(cmd, returncode, stdout, stderr)
         self.cbcfg_runs.append(proc)
         shown = f"cbcfg {' '.join(args)} -> exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         for secret in KEYS:
