@@ -115,15 +115,36 @@ def _skip_ws(text: str, pos: int) -> int:
     return match.end()
 
 
+def _problem(text: str, pos: int, expected: str) -> str:
+    """What is wrong at ``pos``, in the words a user would search for."""
+    if not text[pos:].strip():
+        return "the file ends early (truncated?)"
+    if text.startswith(("//", "/*"), pos):
+        return "a comment: JSON files cannot hold comments"
+    before = text[:pos].rstrip()
+    if before.endswith(",") and text[pos] in "}]":
+        return f"trailing comma before '{text[pos]}'"
+    return expected
+
+
+_TOO_MANY_DIGITS = re.compile(r"Exceeds the limit .* value has (\d+) digits")
+
+
 def _decode_value(text: str, pos: int, pointer: str) -> tuple[Any, int]:
     try:
         return _scan_value(text, pos)
     except json.JSONDecodeError as exc:
-        raise JsonDocError(exc.msg, text, exc.pos, pointer) from None
+        message = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the position follows
+        if message.startswith("Unterminated string") and '"' not in text[exc.pos + 1 :]:
+            message = "the file ends early (truncated?)"
+        message = _problem(text, exc.pos, message[:1].lower() + message[1:])
+        raise JsonDocError(message, text, exc.pos, pointer) from None
     except RecursionError:
         raise JsonDocError("nested too deeply to read safely", text, pos, pointer) from None
     except ValueError as exc:  # NaN/Infinity, duplicate keys, integers too long to convert
-        raise JsonDocError(str(exc), text, pos, pointer) from None
+        digits = _TOO_MANY_DIGITS.search(str(exc))
+        message = f"an integer too long to read ({digits.group(1)} digits)" if digits else str(exc)
+        raise JsonDocError(message, text, pos, pointer) from None
 
 
 def scan_object(
@@ -141,7 +162,7 @@ def scan_object(
         return ObjectSpan(start, pos + 1, ()), values
     while True:
         if pos >= len(text) or text[pos] != '"':
-            raise JsonDocError("expected a quoted key", text, pos, pointer)
+            raise JsonDocError(_problem(text, pos, "expected a quoted key"), text, pos, pointer)
         key_start = pos
         try:
             key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
@@ -153,7 +174,7 @@ def scan_object(
         seen.add(key)
         pos = _skip_ws(text, pos)
         if pos >= len(text) or text[pos] != ":":
-            raise JsonDocError("expected ':' after a key", text, pos, member_pointer)
+            raise JsonDocError(_problem(text, pos, "expected ':' after a key"), text, pos, member_pointer)
         value_start = _skip_ws(text, pos + 1)
         value, value_end = _decode_value(text, value_start, member_pointer)
         if keep is None or key in keep:
@@ -168,7 +189,7 @@ def scan_object(
             continue
         if pos < len(text) and text[pos] == "}":
             return ObjectSpan(start, pos + 1, tuple(members)), values
-        raise JsonDocError("expected ',' or '}'", text, pos, pointer)
+        raise JsonDocError(_problem(text, pos, "expected ',' or '}'"), text, pos, pointer)
 
 
 @dataclass
@@ -191,8 +212,9 @@ def parse_document(text: str, keep: Mapping[str, Any] | None = None) -> Document
     if start == len(text):  # an empty file (e.g. left by a crashed writer) holds nothing to lose
         return Document(text, ObjectSpan(0, 0, ()), {}, "\n", empty_text=True)
     if text[start] != "{":
-        kind = {"[": "an array", '"': "a string"}.get(text[start], "not an object")
-        raise JsonDocError(f"the top level is {kind}; cbcfg needs a JSON object {{...}}", text, start)
+        kind = "not an object" if text[start] not in '["tfn-0123456789' else _kind_of(text[start])
+        message = _problem(text, start, f"the top level is {kind}; cbcfg needs a JSON object {{...}}")
+        raise JsonDocError(message, text, start)
     root, values = scan_object(text, start, "", keep)
     end = _skip_ws(text, root.end)
     if end != len(text):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -24,8 +25,13 @@ def clean(text: str) -> str:
     return redact(text, _known_secrets)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def emit_json(data: Any, stream: TextIO | None = None) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    # A value read from a file may hold a lone surrogate ("\ud800" in JSON): print it escaped again.
+    text = _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
     (stream or sys.stdout).write(clean(text) + "\n")
 
 

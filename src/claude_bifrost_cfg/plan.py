@@ -22,7 +22,8 @@ Action = Literal["add", "replace", "remove"]
 def digest(value: Any) -> str:
     """What the ownership record keeps of a value: enough to detect a change, never the key itself."""
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # surrogatepass: a file may hold "\ud800" (valid JSON, a lone surrogate once decoded).
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

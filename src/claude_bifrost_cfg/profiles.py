@@ -7,7 +7,9 @@ the profile it shadows.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
+import math
 import re
 import tomllib
 from collections.abc import Sequence
@@ -140,7 +142,32 @@ class ProfileFile(_Strict):
         for name in ("env", "mcpServers", "apiKeyHelper"):
             if name in value:
                 raise ValueError(f"{name!r} is not set through [settings]; use [env], [mcp] or [gateway]")
+        problem = _not_json(value)
+        if problem:
+            raise ValueError(problem)
         return value
+
+
+MAX_SETTINGS_DEPTH = 32
+
+
+def _not_json(settings: dict[str, Any]) -> str | None:
+    """What in [settings] cannot be written as JSON: TOML dates, inf/nan, absurd nesting (walked
+    without recursion, so a hostile profile gets this message, not a crash)."""
+    stack: list[tuple[str, Any, int]] = [(key, item, 1) for key, item in settings.items()]
+    while stack:
+        where, item, depth = stack.pop()
+        if depth > MAX_SETTINGS_DEPTH:
+            return f"{where.split('.')[0]}: nested too deeply (more than {MAX_SETTINGS_DEPTH} levels)"
+        if isinstance(item, float) and not math.isfinite(item):
+            return f"{where}: {item} is not a JSON number"
+        if isinstance(item, datetime.date | datetime.time):
+            return f"{where}: a TOML date or time has no JSON form; quote it as a string"
+        if isinstance(item, dict):
+            stack.extend((f"{where}.{key}", value, depth + 1) for key, value in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{index}]", value, depth + 1) for index, value in enumerate(item))
+    return None
 
 
 @dataclass(frozen=True)
@@ -212,6 +239,8 @@ def read_profile_file(path: Path) -> ProfileFile:
         raise ProfileError(f"{path}: cannot read: {exc.strerror}", "check the file's permissions") from None
     try:
         text = raw.decode("utf-8")
+        if text.startswith("\ufeff"):
+            raise ProfileError(f"{path}: starts with a byte order mark (BOM)", "save it as UTF-8 without BOM")
         data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
