@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,9 @@ def _unavailable(message: str) -> None:
 def claude_binary() -> Path:
     override = os.environ.get("CBCFG_E2E_CLAUDE")
     if override:
+        found = subprocess.run([override, "--version"], capture_output=True, text=True, check=False).stdout
+        if not found.startswith(f"{pinned_version()} "):
+            _unavailable(f"CBCFG_E2E_CLAUDE={override} is {found.strip()!r}, not the pinned {pinned_version()}")
         return Path(override)
     try:
         return install_claude_code()
