@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -394,27 +395,56 @@ _FRESH_PROCESS = """
 import asyncio, json, sys
 from claude_bifrost_cfg.checks.base import NetworkContext
 from claude_bifrost_cfg.checks.network import run_network_checks
-ctx = NetworkContext(sys.argv[1], "sk-bf-fresh-process-0001", "x-api-key", {"sonnet": "bedrock/x"}, 0.5)
-print(json.dumps([[row.check, row.level] for row in asyncio.run(run_network_checks(ctx))]))
+ctx = NetworkContext(sys.argv[1], "sk-bf-fresh-process-0001", "x-api-key", {"sonnet": "bedrock/x"}, 0.3)
+print(json.dumps({row.check: row.level for row in asyncio.run(run_network_checks(ctx))}))
 """
 
 
-def test_in_a_fresh_process_the_deadline_falls_while_the_mcp_sdk_still_loads(blackhole: Blackhole) -> None:
-    # Here the gateway fixture has imported the MCP SDK already; a real doctor has not, and its
-    # MCP check is cancelled mid-import when the gateway turns out to be unreachable.
+def test_in_a_fresh_process_a_blackhole_gives_rows_while_the_mcp_sdk_still_loads(blackhole: Blackhole) -> None:
+    # In this process the gateway has imported the MCP SDK already; a real doctor has not, and its
+    # MCP check is cancelled while the SDK still loads, once the gateway proves unreachable.
     done = subprocess.run(
         [sys.executable, "-c", _FRESH_PROCESS, blackhole.url], capture_output=True, text=True, timeout=60
     )
 
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert json.loads(done.stdout) == [
-        ["gateway", "failed"],
-        ["key", "skipped"],
-        ["models", "skipped"],
-        ["mcp", "skipped"],
-        ["cors", "skipped"],
-    ]
+    assert json.loads(done.stdout) == {
+        "gateway": "failed",
+        "key": "skipped",
+        "models": "skipped",
+        "mcp": "skipped",
+        "cors": "skipped",
+    }
+
+
+class _SlowToLoad:
+    """Spends its first 0.6 s loading (as the MCP check imports its SDK), then answers."""
+
+    name = "slow-to-load"
+    summary = "loads, then answers"
+    network = True
+
+    def __init__(self) -> None:
+        self.load_started: float | None = None
+        self.load_ended: float | None = None
+
+    def loading_seconds(self, since: float) -> float:
+        if self.load_started is None:
+            return 0.0
+        return (self.load_ended or time.monotonic()) - max(self.load_started, since)
+
+    async def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
+        self.load_started = time.monotonic()
+        await asyncio.sleep(0.6)
+        self.load_ended = time.monotonic()
+        return [CheckResult(self.name, Level.OK, "answered")]
+
+
+def test_time_a_check_spends_loading_does_not_count_against_the_deadline(gateway: Gateway) -> None:
+    results = doctor(context(gateway.url, timeout=0.1), [gateway_check, _SlowToLoad()])
+
+    assert levels(results) == {"gateway": [Level.OK], "slow-to-load": [Level.OK]}
 
 
 def test_the_mcp_sdk_import_cannot_be_cancelled_by_a_cancelled_check() -> None:

@@ -55,7 +55,12 @@ class NetworkContext:
 
 
 class NetworkCheck(Protocol):
-    """A network check: a module (or object) with these members, registered in `checks.network`."""
+    """A network check: a module (or object) with these members, registered in `checks.network`.
+
+    Optionally `loading_seconds(since: float) -> float`: how long, since the time.monotonic() value
+    `since`, the check has spent loading code rather than waiting on the network; the runner's
+    deadline does not count that time (the MCP check's SDK import).
+    """
 
     @property
     def name(self) -> str: ...

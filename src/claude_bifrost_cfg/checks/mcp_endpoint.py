@@ -1,8 +1,10 @@
 """mcp: Bifrost's /mcp endpoint completes initialize and tools/list with the virtual key as Bearer.
 
 It speaks through the official MCP SDK (streamable HTTP), as MCP clients do. Importing the SDK
-takes most of a second, so it is imported in a thread that `start_sdk_import()` starts early
-(doctor calls it before its local checks), never at module import.
+takes most of a second: `start_sdk_import()` imports it in a thread, started before the clock
+(`network.prepare_network_checks`), and the runner does not count the import time against this
+check's deadline (`loading_seconds`). A gateway that never answers still costs one timeout: the
+runner stops waiting for every check once the gateway check has found it unreachable.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import threading
+import time
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +34,16 @@ network = True
 
 _SDK_MODULES = ("httpx2", "mcp.client.session", "mcp.client.streamable_http")
 _MAX_PAGES = 20
+_MAX_LOADING = 30.0  # seconds of import the runner will wait for, at most
 _sdk_import: Future[None] | None = None
+_sdk_started = 0.0
+_sdk_finished: float | None = None
 _sdk_lock = threading.Lock()
 
 
 def start_sdk_import() -> Future[None]:
     """Import the MCP SDK in a background thread, once; the future is done when it is loaded."""
-    global _sdk_import
+    global _sdk_import, _sdk_started
     with _sdk_lock:
         if _sdk_import is None:
             future: Future[None] = Future()
@@ -46,14 +52,18 @@ def start_sdk_import() -> Future[None]:
             future.set_running_or_notify_cancel()
 
             def load() -> None:
+                global _sdk_finished
                 try:
                     for module in _SDK_MODULES:
                         importlib.import_module(module)
                 except BaseException as exc:
+                    _sdk_finished = time.monotonic()
                     future.set_exception(exc)
                 else:
+                    _sdk_finished = time.monotonic()
                     future.set_result(None)
 
+            _sdk_started = time.monotonic()
             threading.Thread(target=load, name="cbcfg-import-mcp", daemon=True).start()
             _sdk_import = future
         return _sdk_import
@@ -62,6 +72,14 @@ def start_sdk_import() -> Future[None]:
 def sdk_ready() -> bool:
     future = _sdk_import
     return future is not None and future.done() and not future.cancelled() and future.exception() is None
+
+
+def loading_seconds(since: float) -> float:
+    """How long importing the SDK has taken since `since` (a time.monotonic()), up to a limit."""
+    if _sdk_import is None:
+        return 0.0
+    end = _sdk_finished if _sdk_finished is not None else time.monotonic()
+    return min(max(0.0, end - max(_sdk_started, since)), _MAX_LOADING)
 
 
 async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:

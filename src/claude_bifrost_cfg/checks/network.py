@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -32,10 +33,11 @@ _WARM_UP = ("httpx", "httpcore", "h11", "certifi", "anyio._backends._asyncio")
 
 
 def prepare_network_checks(checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> None:
-    """Start slow imports early (the MCP SDK, in a thread), so they overlap with other work.
+    """Load what the checks need before the clock starts; doctor may call this early, so that the
+    MCP SDK loads (in a thread) while the local checks run.
 
-    What the other checks need is imported here first, in this thread: a module the SDK's thread
-    is importing blocks every other importer of it until done, which would eat their timeouts.
+    httpx's modules are imported here, in this thread, first: a module that the SDK's thread is
+    importing blocks every other importer of it until done, which would eat the checks' timeouts.
     """
     for module in _WARM_UP:
         with contextlib.suppress(ImportError):
@@ -49,23 +51,36 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
     import httpx
 
     prepare_network_checks(checks)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.timeout + DEADLINE_MARGIN
+    started = time.monotonic()
+    deadline = started + ctx.timeout + DEADLINE_MARGIN
+
+    def deadline_of(check: NetworkCheck) -> float:
+        # Time a check spends loading (the MCP SDK) is this machine's, not the gateway's: not counted.
+        loading = getattr(check, "loading_seconds", None)
+        return deadline + (float(loading(started)) if callable(loading) else 0.0)
+
     async with httpx.AsyncClient(timeout=ctx.timeout, verify=tls_context(ctx.ca_file)) as client:
-        tasks = [asyncio.ensure_future(_run_one(check, ctx, client)) for check in checks]
-        by_name = dict(zip((check.name for check in checks), tasks, strict=True))
-        pending = set(tasks)
-        while pending and (remaining := deadline - loop.time()) > 0:
-            _, pending = await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
-            if _unreachable(by_name.get(gateway.name)):
-                break  # the others cannot get further than the gateway did
-        for task in pending:
+        tasks = {asyncio.ensure_future(_run_one(check, ctx, client)): check for check in checks}
+        gateway_task = next((task for task, check in tasks.items() if check is gateway), None)
+        pending, late = set(tasks), set()
+        while pending:
+            now = time.monotonic()
+            late |= {task for task in pending if deadline_of(tasks[task]) <= now}
+            pending -= late
+            if not pending:
+                break
+            next_deadline = min(deadline_of(tasks[task]) for task in pending)
+            _, pending = await asyncio.wait(pending, timeout=next_deadline - now, return_when=asyncio.FIRST_COMPLETED)
+            if _unreachable(gateway_task):
+                late |= pending  # the others cannot get further than the gateway did
+                break
+        for task in late:
             task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=_CANCEL_GRACE)
+        if late:
+            await asyncio.wait(late, timeout=_CANCEL_GRACE)
 
     outcomes: list[tuple[NetworkCheck, list[CheckResult], bool]] = []
-    for check, task in zip(checks, tasks, strict=True):
+    for task, check in tasks.items():
         if task.done() and not task.cancelled():
             rows, unreachable = task.result()
         else:
@@ -73,10 +88,10 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
         outcomes.append((check, rows, unreachable))
 
     # When the gateway itself cannot be reached, say it once and mark the others as not checked.
-    gateway_down = _unreachable(by_name.get(gateway.name))
+    gateway_down = _unreachable(gateway_task)
     results: list[CheckResult] = []
     for check, rows, unreachable in outcomes:
-        if gateway_down and unreachable and check.name != gateway.name:
+        if gateway_down and unreachable and check is not gateway:
             rows = [CheckResult(check.name, Level.SKIPPED, "not checked: the gateway cannot be reached")]
         results.extend(rows)
     return results
