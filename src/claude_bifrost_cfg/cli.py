@@ -45,4 +45,25 @@ app.command("doctor")(doctor.doctor)
 
 
 def main() -> None:
-    app()
+    """Run the CLI. Usage errors are printed here, redacted: click echoes the offending argument, and
+    a key pasted as one (``cbcfg apply local sk-bf-…``) must not be printed back."""
+    import io
+    import os
+    import sys
+
+    from .output import clean, register_secret
+
+    register_secret(os.environ.get("BIFROST_VIRTUAL_KEY"))
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("Aborted!\n")
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors (typer vendors click: match them by shape)
+        if not (hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int)):
+            raise
+        shown = io.StringIO()
+        exc.show(file=shown)
+        sys.stderr.write(clean(shown.getvalue()))
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

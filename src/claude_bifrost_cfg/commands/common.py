@@ -109,8 +109,10 @@ def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ..errors import CbcfgError, ExitCode
-        from ..output import error
+        from ..output import error, register_secret
 
+        # Before anything can fail: an error may quote what the user typed, and that may be the key.
+        register_secret(os.environ.get("BIFROST_VIRTUAL_KEY"))
         try:
             return command(*args, **kwargs)
         except typer.Exit:
