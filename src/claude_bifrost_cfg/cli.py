@@ -60,10 +60,11 @@ def main() -> None:
         sys.stderr.write("Aborted!\n")
         sys.exit(1)
     except Exception as exc:  # click's usage errors (typer vendors click: match them by shape)
-        if not (hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int)):
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if show is None or not isinstance(exit_code, int):
             raise
         shown = io.StringIO()
-        exc.show(file=shown)
+        show(file=shown)
         sys.stderr.write(clean(shown.getvalue()))
-        sys.exit(exc.exit_code)
+        sys.exit(exit_code)
     sys.exit(code if isinstance(code, int) else 0)
