@@ -83,16 +83,28 @@ class Unreachable(Exception):
         self.fix = fix
 
 
-@functools.cache
-def tls_context(ca_file: str | None) -> ssl.SSLContext:
+def tls_context(ctx: NetworkContext) -> ssl.SSLContext:
     """Verify as Claude Code (Node) does: Mozilla's CA list, plus the extra CA file when given.
-    Loading the CA list takes tens of milliseconds: one context, shared by every check."""
+
+    Loading the CA list takes tens of milliseconds, so it is loaded once, and only for an https
+    gateway; for http the context trusts nothing (no certificate is ever shown to it).
+    """
+    return _trusting(ctx.ca_file) if urlsplit(ctx.gateway_url).scheme == "https" else _trusting_nothing()
+
+
+@functools.cache
+def _trusting(ca_file: str | None) -> ssl.SSLContext:
     import certifi
 
     context = ssl.create_default_context(cafile=certifi.where())
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
     return context
+
+
+@functools.cache
+def _trusting_nothing() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def describe_transport_error(exc: BaseException, ctx: NetworkContext) -> Unreachable:

@@ -101,7 +101,7 @@ async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResul
             httpx2.AsyncClient(
                 headers=headers,
                 timeout=ctx.timeout,
-                verify=tls_context(ctx.ca_file),
+                verify=tls_context(ctx),
                 event_hooks={"response": [keep_failure]},
             ) as http,
             streamable_http_client(ctx.url("/mcp"), http_client=http) as (read, write),

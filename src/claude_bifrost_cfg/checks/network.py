@@ -59,7 +59,7 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
         loading = getattr(check, "loading_seconds", None)
         return deadline + (float(loading(started)) if callable(loading) else 0.0)
 
-    async with httpx.AsyncClient(timeout=ctx.timeout, verify=tls_context(ctx.ca_file)) as client:
+    async with httpx.AsyncClient(timeout=ctx.timeout, verify=tls_context(ctx)) as client:
         tasks = {asyncio.ensure_future(_run_one(check, ctx, client)): check for check in checks}
         gateway_task = next((task for task, check in tasks.items() if check is gateway), None)
         pending, late = set(tasks), set()
