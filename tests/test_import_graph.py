@@ -1,0 +1,77 @@
+"""Fast start: the CLI's entry module, ``--help`` and ``--version`` load none of the heavy libraries.
+
+pydantic, tomlkit, rich, jsonschema, httpx and the MCP SDK are imported inside the commands that use
+them. This checks the import graph (which modules the process loaded), not a timing; the timings
+are in benchmarks/run.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("pydantic", "pydantic_core", "tomlkit", "rich", "jsonschema", "httpx", "httpx2", "mcp", "mcp_types")
+
+
+def scratch_env(home: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("BIFROST_", "XDG_", "CBCFG_", "CLAUDE_", "PYTHONPROFILEIMPORTTIME"))
+    }
+    env["HOME"] = str(home)
+    env["USERPROFILE"] = str(home)
+    return env
+
+
+def imported_modules(argv: list[str], env: dict[str, str]) -> set[str]:
+    """Every module the process imported, read from Python's own import log (-X importtime)."""
+    done = subprocess.run(argv, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    modules = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name and name != "imported package":
+                modules.add(name)
+    assert "claude_bifrost_cfg" in modules, "the import log did not show cbcfg's own modules"
+    return modules
+
+
+def heavy_in(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in HEAVY)
+
+
+def cbcfg_script() -> Path | None:
+    script = Path(sys.executable).parent / ("cbcfg.exe" if os.name == "nt" else "cbcfg")
+    return script if script.exists() else None
+
+
+def test_importing_the_cli_module_loads_no_heavy_library(tmp_path: Path) -> None:
+    modules = imported_modules([sys.executable, "-c", "import claude_bifrost_cfg.cli"], scratch_env(tmp_path))
+    assert heavy_in(modules) == []
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_load_no_heavy_library(tmp_path: Path, flag: str) -> None:
+    modules = imported_modules([sys.executable, "-m", "claude_bifrost_cfg", flag], scratch_env(tmp_path))
+    assert heavy_in(modules) == []
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_the_installed_command_loads_no_heavy_library(tmp_path: Path, flag: str) -> None:
+    script = cbcfg_script()
+    if script is None:
+        pytest.skip("no cbcfg console script beside this Python (package not installed)")
+    modules = imported_modules([str(script), flag], scratch_env(tmp_path))
+    assert heavy_in(modules) == []
+
+
+def test_the_check_sees_a_heavy_import(tmp_path: Path) -> None:
+    """The log parsing is not vacuous: a process that does import a heavy library is caught."""
+    modules = imported_modules([sys.executable, "-c", "import claude_bifrost_cfg.cli, tomlkit"], scratch_env(tmp_path))
+    assert "tomlkit" in heavy_in(modules)
