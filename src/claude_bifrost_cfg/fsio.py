@@ -52,10 +52,13 @@ def _describe(exc: OSError) -> str:
 def read_snapshot(path: Path, shown: str) -> Snapshot:
     real = real_path(path)
     try:
-        with open(real, "rb") as handle:
+        # O_NONBLOCK: a named pipe in the file's place must be refused, not waited on for a writer.
+        with open(os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
             info = os.fstat(handle.fileno())
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(errno.EISDIR, "Is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise BadFileError(f"{shown}: is not a regular file (a pipe or device)", "replace it with a file")
             data = handle.read()
     except FileNotFoundError:
         return Snapshot(path, real, None, None, None, None)
