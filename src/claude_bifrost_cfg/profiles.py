@@ -226,9 +226,12 @@ def _line_of(text: str, key_path: Sequence[str | int]) -> int | None:
     if not keys:
         return None
     last = keys[-1]
-    pattern = re.compile(rf'^\s*(?:"{re.escape(last)}"|{re.escape(last)})\s*=', re.MULTILINE)
-    table = re.compile(rf"^\s*\[{re.escape('.'.join(keys))}\]", re.MULTILINE)
-    match = pattern.search(text) or table.search(text)
+    # [ \t]*, not \s*: a match must not start on an earlier blank line.
+    pattern = re.compile(rf'^[ \t]*(?:"{re.escape(last)}"|{re.escape(last)})[ \t]*=', re.MULTILINE)
+    table = re.compile(rf"^[ \t]*\[{re.escape('.'.join(keys))}\]", re.MULTILINE)
+    # Look inside the key's own table first: [env] and [mcp] may both have a "name".
+    parent = re.search(rf"^[ \t]*\[{re.escape('.'.join(keys[:-1]))}\][ \t]*$", text, re.MULTILINE) if keys[1:] else None
+    match = (parent and pattern.search(text, parent.end())) or pattern.search(text) or table.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
@@ -245,7 +248,10 @@ def read_profile_file(path: Path) -> ProfileFile:
     except UnicodeDecodeError as exc:
         raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+        # Python < 3.14 only has the line in the message: "... (at line 3, column 9)".
+        at = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        where = f"{path}:{at.group(1)}" if at else str(path)
+        raise ProfileError(f"{where}: invalid TOML: {exc}", "fix the syntax at that line") from None
     try:
         return ProfileFile.model_validate(data)
     except ValidationError as exc:
