@@ -135,10 +135,11 @@ def _claude_locks(planned: Sequence[PlannedFile], timeout: float) -> Iterator[No
 
 def _replan(item: PlannedFile, layout: Layout, previous: Record | None, profile: str, force: bool) -> PlannedFile:
     """Plan again on the file as it is now; Claude may have rewritten it since the plan was shown."""
+    snapshot = read_snapshot(item.current.path, item.current.shown)
+    if snapshot.data == item.current.snapshot.data:  # the same bytes: the plan stands, no second parse
+        return replace(item, current=replace(item.current, snapshot=replace(snapshot, data=item.current.snapshot.data)))
     keep = _needed(item.current.target, item.fragment, previous)
     current = read_current(item.current.target, item.current.path, layout.home, keep)
-    if current.snapshot.data == item.current.snapshot.data:
-        return replace(item, current=current)
     fresh = plan_current(current, item.fragment, previous, profile, force)
     if fresh.plan.changes != item.plan.changes:
         raise RefusedError(

@@ -147,6 +147,55 @@ def _decode_value(text: str, pos: int, pointer: str) -> tuple[Any, int]:
         raise JsonDocError(message, text, pos, pointer) from None
 
 
+# How many levels of a member cbcfg does not read are walked member by member (below that, the C
+# decoder checks each value whole): a 40 MB "projects" is never one tree of ten times its size.
+SKIM_DEPTH = 2
+
+
+def _skip_value(text: str, pos: int, pointer: str, depth: int = SKIM_DEPTH) -> int:
+    """Check the value at ``pos`` as the decoder would and return where it ends, holding at most one
+    of its members decoded at a time."""
+    if depth and pos < len(text) and text[pos] in "{[":
+        try:
+            return _skim_container(text, pos, depth)
+        except (JsonDocError, RecursionError):
+            pass  # below, the decoder says what is wrong, in its own words
+    _, end = _decode_value(text, pos, pointer)
+    return end
+
+
+def _skim_container(text: str, start: int, depth: int) -> int:
+    close = "}" if text[start] == "{" else "]"
+    seen: set[str] = set()
+    pos = _skip_ws(text, start + 1)
+    if pos < len(text) and text[pos] == close:
+        return pos + 1
+    while True:
+        if close == "}":
+            if pos >= len(text) or text[pos] != '"':
+                raise JsonDocError("expected a quoted key")
+            try:
+                key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
+            except json.JSONDecodeError:
+                raise JsonDocError("bad key") from None
+            if key in seen:
+                raise JsonDocError("duplicate key")
+            seen.add(key)
+            pos = _skip_ws(text, pos)
+            if pos >= len(text) or text[pos] != ":":
+                raise JsonDocError("expected ':'")
+            pos = _skip_ws(text, pos + 1)
+        pos = _skip_ws(text, _skip_value(text, pos, "", depth - 1))
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+            if pos < len(text) and text[pos] == close:
+                raise JsonDocError("trailing comma")
+            continue
+        if pos < len(text) and text[pos] == close:
+            return pos + 1
+        raise JsonDocError("expected ',' or a closing bracket")
+
+
 def scan_object(
     text: str, start: int, pointer: str = "", keep: Mapping[str, Any] | None = None
 ) -> tuple[ObjectSpan, dict[str, Any]]:
@@ -176,10 +225,10 @@ def scan_object(
         if pos >= len(text) or text[pos] != ":":
             raise JsonDocError(_problem(text, pos, "expected ':' after a key"), text, pos, member_pointer)
         value_start = _skip_ws(text, pos + 1)
-        value, value_end = _decode_value(text, value_start, member_pointer)
         if keep is None or key in keep:
-            values[key] = value
-        del value  # a large foreign member is not kept alive while the next one is read
+            values[key], value_end = _decode_value(text, value_start, member_pointer)
+        else:
+            value_end = _skip_value(text, value_start, member_pointer)
         members.append(Member(key, key_start, value_start, value_end))
         pos = _skip_ws(text, value_end)
         if pos < len(text) and text[pos] == ",":
@@ -301,8 +350,8 @@ def _edit_object(
     prune: frozenset[str],
     style: _Style,
     indent: str,
-) -> str:
-    """New text of the object at ``span`` with ``edits`` (paths relative to it) applied."""
+) -> list[Piece]:
+    """New text of the object at ``span`` with ``edits`` (paths relative to it) applied, as pieces."""
     grouped = _nest(edits)
     members = span.members
     if members:
@@ -316,11 +365,11 @@ def _edit_object(
         lead = style.newline + inner if multiline else ""
         trail = style.newline + indent if multiline else ""
 
-    kept: list[tuple[int, str]] = []  # (original index or -1, member text)
+    kept: list[tuple[int, list[Piece]]] = []  # (original index or -1, member text)
     for index, member in enumerate(members):
         below = grouped.pop(member.key, None)
         if below is None:
-            kept.append((index, text[member.key_start : member.value_end]))
+            kept.append((index, [(member.key_start, member.value_end)]))
             continue
         member_pointer = pointer + path_to_pointer((member.key,))
         whole = [edit for path, edit in below if not path]
@@ -328,7 +377,7 @@ def _edit_object(
             edit = whole[-1]
             if not edit.remove:
                 value_text = render_value(edit.value, style, inner)
-                kept.append((index, text[member.key_start : member.value_start] + value_text))
+                kept.append((index, [(member.key_start, member.value_start), value_text]))
             continue
         if text[member.value_start] != "{":
             kind = _kind_of(text[member.value_start])
@@ -340,9 +389,9 @@ def _edit_object(
             )
         child, _ = scan_object(text, member.value_start, member_pointer, keep={})
         new_child = _edit_object(text, child, member_pointer, below, prune, style, inner)
-        if new_child == "{}" and member_pointer in prune:
+        if new_child == ["{}"] and member_pointer in prune:
             continue
-        kept.append((index, text[member.key_start : member.value_start] + new_child))
+        kept.append((index, [(member.key_start, member.value_start), *new_child]))
 
     added: list[str] = []
     for key, below in grouped.items():
@@ -351,24 +400,24 @@ def _edit_object(
             added.append(_member_text(key, value, style, inner))
 
     if not kept and not added:
-        return "{}"
+        return ["{}"]
     sep_new = ("," + style.newline + inner) if multiline else ("," + (" " if style.unit else ""))
-    pieces: list[str] = []
+    pieces: list[Piece] = ["{", lead]
     previous = -1
-    for index, member_text in kept:
-        if pieces:
+    for index, member_pieces in kept:
+        if previous != -1:
             pieces.append(
                 text[members[previous].value_end : members[previous + 1].key_start]
                 if index == previous + 1
                 else _separator_after(text, members, previous)
             )
-        pieces.append(member_text)
+        pieces += member_pieces
         previous = index
     for member_text in added:
-        if pieces:
+        if len(pieces) > 2:
             pieces.append(sep_new)
         pieces.append(member_text)
-    return "{" + lead + "".join(pieces) + trail + "}"
+    return [*pieces, trail, "}"]
 
 
 def _separator_after(text: str, members: tuple[Member, ...], index: int) -> str:
@@ -397,7 +446,25 @@ def apply_edits(document: Document, edits: Iterable[Edit], prune: Iterable[str] 
         return json.dumps(value if present else {}, ensure_ascii=False, indent=2) + "\n"
     root = document.root
     new_root = _edit_object(text, root, "", paths, frozenset(prune), style, "")
-    return text[: root.start] + new_root + text[root.end :]
+    return _assemble(text, [(0, root.start), *new_root, (root.end, len(text))])
+
+
+# A piece of an edited document: new text, or a (start, end) span of the original text kept as is.
+Piece = str | tuple[int, int]
+_CHUNK = 1 << 20
+
+
+def _assemble(text: str, pieces: list[Piece]) -> str:
+    """The pieces as one string, without first copying the kept spans: appending to the only
+    reference grows the result in place, so a 50 MB document costs its text and the result."""
+    result = ""
+    for piece in pieces:
+        if isinstance(piece, str):
+            result += piece
+            continue
+        for at in range(piece[0], piece[1], _CHUNK):
+            result += text[at : min(at + _CHUNK, piece[1])]
+    return result
 
 
 def new_document_text(value: Mapping[str, Any]) -> str:

@@ -3,7 +3,6 @@ scripts, and every line redacted of keys first."""
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import sys
@@ -89,16 +88,15 @@ class Printer:
 
 
 def unified_diff(before: str | None, after: str | None, label: str) -> list[str]:
-    old = (before or "").splitlines()
-    new = (after or "").splitlines()
+    from .textdiff import unified_diff as diff_lines  # difflib's output, in time for a 50 MB file
+
     return [
         clean(line)
-        for line in difflib.unified_diff(
-            old,
-            new,
+        for line in diff_lines(
+            before or "",
+            after or "",
             fromfile=f"{label} (now)" if before is not None else "/dev/null",
             tofile=f"{label} (after)" if after is not None else "/dev/null",
-            lineterm="",
         )
     ]
 
