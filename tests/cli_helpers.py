@@ -158,6 +158,8 @@ class Scratch:
         merged["CBCFG_HOME"] = str(self.home)
         if key is not None:
             merged["BIFROST_VIRTUAL_KEY"] = key
+            if key.strip() and key.strip() not in self.secrets:
+                self.secrets.append(key.strip())
         merged.update(env or {})
         for value in merged.values():
             if value and value not in self.secrets and value.startswith("sk-bf-"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 
@@ -30,7 +31,9 @@ def redact(text: str, known: Iterable[str] = ()) -> str:
     of secret-named fields (a user's own non-Bifrost key included)."""
     for key in known:
         if key:
-            text = text.replace(key, mask_key(key))
+            # Files and JSON output hold the key JSON-escaped: a '"' or '\\' in it must not let the rest show.
+            for form in dict.fromkeys((key, json.dumps(key, ensure_ascii=False)[1:-1], json.dumps(key)[1:-1])):
+                text = text.replace(form, mask_key(key))
     text = _SK_TOKEN.sub(_mask_match, text)
     text = _SECRET_FIELD.sub(lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text)
     return _BEARER.sub(lambda m: m.group(1) + _mask_value(m.group(2)), text)

@@ -736,3 +736,24 @@ def test_a_user_profile_shadows_a_bundled_one(scratch: Scratch) -> None:
         "ANTHROPIC_DEFAULT_SONNET_MODEL": "openai/gpt-5",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     }
+
+
+@pytest.mark.parametrize("key", ['sk-bf-abc"defghijklmnop', "sk-bf-abc\\defghijklmnop", "tøken-ünicode-0123456789"])
+def test_keys_with_characters_json_escapes_are_masked_too(scratch: Scratch, key: str) -> None:
+    """In the files (and so in the diffs) such a key is JSON-escaped: the escaped form is masked too."""
+    for output in ("--dry-run", "--json"):
+        result = scratch.cbcfg("apply", "bedrock", "-t", "code", "-t", "desktop", "--dry-run", output, key=key)
+        assert result.exit_code == 0, result.output
+        assert json.dumps(key)[1:-1] not in result.output
+
+
+def test_an_old_key_in_a_diff_is_masked_by_a_fresh_process(scratch: Scratch) -> None:
+    """A new key replaces an old one: the old one is no longer known to the process, yet masked."""
+    everything = (*targets_args(ALL_TARGETS), "--system-root", str(scratch.system_root))
+    assert scratch.process("apply", "bedrock", "--yes", *everything, key=NON_BIFROST_KEY).exit_code == 0
+    assert scratch.process("apply", "bedrock", "--yes", "--desktop-mcp", "bridge", *everything, key=KEY).exit_code == 0
+    result = scratch.process("apply", "bedrock", "--yes", *everything, key=OTHER_KEY)
+    assert result.exit_code == 0
+    assert f'-    "ANTHROPIC_API_KEY": "sk-bf-…{KEY[-4:]}",' in result.stdout
+    assert scratch.process("rollback", "--yes", "--system-root", str(scratch.system_root)).exit_code == 0
+    assert scratch.process("rollback", "--list", "--json").exit_code == 0
