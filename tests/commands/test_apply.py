@@ -757,3 +757,18 @@ def test_an_old_key_in_a_diff_is_masked_by_a_fresh_process(scratch: Scratch) -> 
     assert f'-    "ANTHROPIC_API_KEY": "sk-bf-…{KEY[-4:]}",' in result.stdout
     assert scratch.process("rollback", "--yes", "--system-root", str(scratch.system_root)).exit_code == 0
     assert scratch.process("rollback", "--list", "--json").exit_code == 0
+
+
+def test_two_targets_on_one_file_are_refused(scratch: Scratch) -> None:
+    """Run from the home folder, code and code-project are both ~/.claude/settings.json: writing it
+    twice would let the second (keyless) write undo the first, at every apply."""
+    before = scratch.tree()
+    result = apply(scratch, "bedrock", "-t", "code", "-t", "code-project", "--project", str(scratch.home))
+    assert result.exit_code == 2
+    line = result.error_line()
+    assert "code and code-project" in line and "~/.claude/settings.json" in line and "--project" in line
+    assert scratch.tree() == before
+    config_dir = {"CLAUDE_CONFIG_DIR": str(scratch.project / ".claude")}
+    same = scratch.cbcfg("apply", "local", "-t", "code", "-t", "code-project", "--yes", key=KEY, env=config_dir)
+    assert same.exit_code == 2
+    assert scratch.tree() == before

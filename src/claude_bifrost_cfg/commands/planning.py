@@ -9,7 +9,7 @@ from pathlib import Path
 from ..engine import PlannedFile, prepare
 from ..errors import UsageError
 from ..inputs import Inputs, choose_targets, resolve_inputs
-from ..layout import Layout
+from ..layout import Layout, display_path
 from ..profiles import Profile, load_profile
 from ..render import DesktopMcpForm, Rendered, render_profile
 from ..targets import get_target
@@ -50,7 +50,22 @@ def build_request(
     inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key)
     rendered = render_profile(profile, inputs.gateway_url, inputs.key, form)
     chosen = tuple(get_target(name) for name in choose_targets(profile, targets or []))
+    refuse_shared_files(chosen, layout)
     return Request(layout, profile, inputs, rendered, chosen)
+
+
+def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
+    """Two targets on one file (code and code-project when the project is the home) would each be
+    planned from the same bytes and the second write would undo the first: refuse instead."""
+    seen: dict[str, Target] = {}
+    for target in targets:
+        path = target.path(layout)
+        first = seen.setdefault(os.path.realpath(path), target)
+        if first is not target:
+            raise UsageError(
+                f"targets {first.name} and {target.name} are the same file, {display_path(path, layout.home)}",
+                f"pass --project DIR for your project (now {layout.project}), or name only one of them",
+            )
 
 
 def plan_request(request: Request, force: bool) -> list[PlannedFile]:
