@@ -11,6 +11,7 @@ cbcfg touched it are reported, not blocking: cbcfg refuses only what it would ma
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,14 +23,27 @@ SCHEMA_RESOURCE = "claude-code-settings.schema.json"
 
 
 @cache
-def _settings_validator() -> Any:
-    import jsonschema  # ~50 ms: only when a settings file is about to be written
+def _settings_schema() -> Any:
+    return json.loads(resources.files(__package__).joinpath("schemas", SCHEMA_RESOURCE).read_text("utf-8"))
 
-    schema = json.loads(resources.files(__package__).joinpath("schemas", SCHEMA_RESOURCE).read_text("utf-8"))
-    return jsonschema.Draft7Validator(schema)
+
+@cache
+def _settings_validator() -> Any:
+    import jsonschema  # ~50 ms: only for a document the quick check found invalid, for the messages
+
+    return jsonschema.Draft7Validator(_settings_schema())
+
+
+@cache
+def _settings_check() -> Callable[[Any], bool | None]:
+    from .draft7 import compile_schema
+
+    return compile_schema(_settings_schema())
 
 
 def schema_problems(document: dict[str, Any]) -> set[str]:
+    if _settings_check()(document) is True:  # jsonschema's verdict, without loading jsonschema
+        return set()
     problems = set()
     for error in _settings_validator().iter_errors(document):
         where = "/" + "/".join(str(part) for part in error.absolute_path)
@@ -44,7 +58,7 @@ def problems_added(
     found = set(target.check_owned(after, fragment))
     if target.settings_schema:
         found |= schema_problems(after)
-        if before is not None:
+        if before is not None and found:
             found -= schema_problems(before)
     if before is not None:
         found -= set(target.check_owned(before, fragment))
