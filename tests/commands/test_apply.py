@@ -251,6 +251,28 @@ def test_back_and_forth_ends_byte_identical_to_a_direct_apply(scratch: Scratch, 
         assert target_paths(switched)[target].read_bytes() == target_paths(direct)[target].read_bytes(), target
 
 
+@pytest.mark.parametrize("start", [None, TYPICAL])
+def test_settings_a_profile_added_go_away_with_it(scratch: Scratch, start: str | None) -> None:
+    profiles = write(
+        scratch.root / "p" / "strict.toml",
+        'extends = "local"\n[settings]\nmodel = "opus"\n[settings.permissions]\ndefaultMode = "plan"\n',
+    ).parent
+    direct = Scratch(scratch.root / "direct", scratch.root / "direct" / "home", scratch.project, scratch.system_root)
+    direct.home.mkdir(parents=True)
+    for machine in (scratch, direct):
+        if start is not None:
+            write(machine.settings, start)
+    common = ("-t", "code", "--profiles-dir", str(profiles), "--yes")
+    result = scratch.cbcfg("apply", "strict", *common, key=KEY)
+    assert result.exit_code == 0, result.output
+    assert read_json(scratch.settings)["permissions"]["defaultMode"] == "plan"
+    assert scratch.cbcfg("apply", "local", *common, key=KEY).exit_code == 0
+    assert scratch.cbcfg("apply", "local", *common, "--home", str(direct.home), key=KEY).exit_code == 0
+    assert scratch.settings.read_bytes() == direct.settings.read_bytes()
+    if start is None:
+        assert read_json(scratch.settings) == {"env": {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": BASE}}
+
+
 # --- drift ----------------------------------------------------------------------------------------
 
 
