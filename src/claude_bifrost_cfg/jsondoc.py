@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -350,9 +350,18 @@ def _edit_object(
     prune: frozenset[str],
     style: _Style,
     indent: str,
+    order: Sequence[tuple[str, ...]] = (),
 ) -> list[Piece]:
-    """New text of the object at ``span`` with ``edits`` (paths relative to it) applied, as pieces."""
+    """New text of the object at ``span`` with ``edits`` (paths relative to it) applied, as pieces.
+
+    ``order`` lists the owned paths in the profile's order: a new member goes before the first
+    existing one that comes later in it, so reaching a state by way of another profile gives the
+    same bytes as applying it directly."""
     grouped = _nest(edits)
+    rank: dict[str, int] = {}
+    for position, path in enumerate(order):
+        if path:
+            rank.setdefault(path[0], position)
     members = span.members
     if members:
         lead = text[span.start + 1 : members[0].key_start]
@@ -388,35 +397,40 @@ def _edit_object(
                 member_pointer,
             )
         child, _ = scan_object(text, member.value_start, member_pointer, keep={})
-        new_child = _edit_object(text, child, member_pointer, below, prune, style, inner)
+        below_order = [path[1:] for path in order if path[:1] == (member.key,)]
+        new_child = _edit_object(text, child, member_pointer, below, prune, style, inner, below_order)
         if new_child == ["{}"] and member_pointer in prune:
             continue
         kept.append((index, [(member.key_start, member.value_start), *new_child]))
 
-    added: list[str] = []
+    items: list[tuple[int, list[Piece]]] = list(kept)  # (original index, or -1 for a new member)
     for key, below in grouped.items():
         present, value = _build_value(below)
-        if present:
-            added.append(_member_text(key, value, style, inner))
+        if not present:
+            continue
+        at = len(items)
+        if key in rank:
+            later = (
+                i for i, (index, _) in enumerate(items) if index >= 0 and rank.get(members[index].key, -1) > rank[key]
+            )
+            at = next(later, at)
+        items.insert(at, (-1, [_member_text(key, value, style, inner)]))
 
-    if not kept and not added:
+    if not items:
         return ["{}"]
     sep_new = ("," + style.newline + inner) if multiline else ("," + (" " if style.unit else ""))
     pieces: list[Piece] = ["{", lead]
-    previous = -1
-    for index, member_pieces in kept:
-        if previous != -1:
-            pieces.append(
-                text[members[previous].value_end : members[previous + 1].key_start]
-                if index == previous + 1
-                else _separator_after(text, members, previous)
-            )
+    previous: int | None = None
+    for index, member_pieces in items:
+        if previous is not None:
+            if index < 0 or previous < 0:
+                pieces.append(sep_new)
+            elif index == previous + 1:
+                pieces.append(text[members[previous].value_end : members[index].key_start])
+            else:
+                pieces.append(_separator_after(text, members, previous))
         pieces += member_pieces
         previous = index
-    for member_text in added:
-        if len(pieces) > 2:
-            pieces.append(sep_new)
-        pieces.append(member_text)
     return [*pieces, trail, "}"]
 
 
@@ -431,10 +445,11 @@ def _kind_of(first_char: str) -> str:
     return {"[": "a list", '"': "a string", "t": "a boolean", "f": "a boolean", "n": "null"}.get(first_char, "a number")
 
 
-def apply_edits(document: Document, edits: Iterable[Edit], prune: Iterable[str] = ()) -> str:
+def apply_edits(document: Document, edits: Iterable[Edit], prune: Iterable[str] = (), order: Iterable[str] = ()) -> str:
     """The document's text with ``edits`` applied; untouched bytes are kept exactly.
 
     ``prune`` names objects cbcfg created: they are removed when edits leave them empty.
+    ``order``: every pointer cbcfg owns, in the profile's order (where new members are placed).
     """
     paths = [(pointer_to_path(edit.pointer), edit) for edit in edits]
     if any(not path for path, _ in paths):
@@ -445,7 +460,8 @@ def apply_edits(document: Document, edits: Iterable[Edit], prune: Iterable[str] 
         present, value = _build_value(paths)
         return json.dumps(value if present else {}, ensure_ascii=False, indent=2) + "\n"
     root = document.root
-    new_root = _edit_object(text, root, "", paths, frozenset(prune), style, "")
+    ordered = [pointer_to_path(pointer) for pointer in order]
+    new_root = _edit_object(text, root, "", paths, frozenset(prune), style, "", ordered)
     return _assemble(text, [(0, root.start), *new_root, (root.end, len(text))])
 
 

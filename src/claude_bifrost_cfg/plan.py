@@ -158,7 +158,7 @@ def plan_file(
             node[parts[-1]] = edit.value
         after = new_document_text(tree)
     else:
-        after = apply_edits(document, edits, prune=containers)
+        after = apply_edits(document, edits, prune=containers, order=wanted)
     kept_containers = tuple(sorted(c for c in containers if any(p.startswith(c + "/") for p in owned)))
     record = Record(target, profile, owned, kept_containers)
     return FilePlan(target, before, after, tuple(changes), tuple(drift), record, notes)

@@ -251,6 +251,23 @@ def test_back_and_forth_ends_byte_identical_to_a_direct_apply(scratch: Scratch, 
         assert target_paths(switched)[target].read_bytes() == target_paths(direct)[target].read_bytes(), target
 
 
+@pytest.mark.parametrize("provider", PROVIDER_PROFILES)
+def test_local_without_a_key_then_a_provider_ends_as_a_direct_apply(scratch: Scratch, provider: str) -> None:
+    """A key added later lands where a direct apply puts it (before the base URL), not at the end."""
+    direct, switched = _seed_machine(scratch.root / "direct"), _seed_machine(scratch.root / "switched")
+
+    def run(machine: Scratch, profile: str, key: str | None) -> None:
+        roots = ("--home", str(machine.home), "--project", str(machine.project))
+        result = scratch.cbcfg("apply", profile, *targets_args(SWITCH_TARGETS[:-1]), *roots, "--yes", key=key)
+        assert result.exit_code == 0, result.output
+
+    run(switched, "local", None)
+    run(switched, provider, KEY)
+    run(direct, provider, KEY)
+    for target in SWITCH_TARGETS[:-1]:
+        assert target_paths(switched)[target].read_bytes() == target_paths(direct)[target].read_bytes(), target
+
+
 @pytest.mark.parametrize("start", [None, TYPICAL])
 def test_settings_a_profile_added_go_away_with_it(scratch: Scratch, start: str | None) -> None:
     profiles = write(
