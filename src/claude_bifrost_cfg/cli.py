@@ -72,4 +72,19 @@ def main() -> None:
         show(file=shown)
         sys.stderr.write(clean(shown.getvalue()))
         sys.exit(exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    exit_now(code if isinstance(code, int) else 0)
+
+
+def exit_now(code: int) -> None:
+    """Exit without tearing every loaded module down one by one, which costs a tenth of a command's
+    run (a quarter of a second after doctor loaded the MCP SDK). Every file cbcfg writes is closed by
+    now; only the standard streams need flushing, and if that fails, the normal exit reports it."""
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        sys.exit(code)
+    os._exit(code)

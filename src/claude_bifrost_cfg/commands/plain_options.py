@@ -2,7 +2,7 @@
 
 Typer (0.26 and later) checks every option's value with a pydantic TypeAdapter that it builds when
 the option is first used: for ``apply``, a dozen adapters plus pydantic's validator machinery, a
-third of a dry run's time. For an option typed ``bool``, ``str``, ``pathlib.Path`` or ``list[str]``
+third of a dry run's time. For an option typed ``bool``, ``str``, ``float``, ``pathlib.Path`` or ``list[str]``
 with no parser, that check is a plain conversion, done here (typer's own checks still run for
 paths). Any other option, any unexpected value, and a typer whose internals differ go through
 typer's own code unchanged.
@@ -10,6 +10,7 @@ typer's own code unchanged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ def use_plain_checks(param: Any) -> None:
         convert = _texts
     elif annotation is Path and getattr(info, "path_type", None) is None:
         convert = _path
+    elif annotation is float and [getattr(info, name, 0) for name in ("min", "max", "clamp")] == [None, None, False]:
+        convert = _decimal
     else:
         return
     param._runtime_param = _PlainCheck(convert)
@@ -88,6 +91,16 @@ def _text(value: Any, param: Any, ctx: Any) -> Any:
 def _texts(value: Any, param: Any, ctx: Any) -> Any:
     if isinstance(value, list | tuple) and all(type(item) is str for item in value):
         return list(value)
+    return _SLOW
+
+
+_DECIMAL = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?")
+
+
+def _decimal(value: Any, param: Any, ctx: Any) -> Any:
+    """A plain decimal such as "1" or "2.5": pydantic and float() parse it to the same number."""
+    if type(value) is str and _DECIMAL.fullmatch(value) and not (param.multiple or param.nargs == -1):
+        return float(value)
     return _SLOW
 
 
