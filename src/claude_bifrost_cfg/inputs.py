@@ -37,6 +37,7 @@ def resolve_inputs(
     key: str | None,
     allow_insecure: bool,
     need_key: bool = True,
+    allow_placeholder: bool = False,
 ) -> Inputs:
     warnings: list[str] = []
     raw_url = url_option or env.get(URL_ENV) or None
@@ -46,10 +47,13 @@ def resolve_inputs(
     except ValueError as exc:
         raise RefusedError(f"{origin}: the gateway URL {exc}", "pass the gateway's root URL") from None
     if raw_url is None and profile.placeholder_url:
-        raise RefusedError(
-            f"profile {profile.name!r} has the example gateway URL {url}",
-            f"pass --gateway-url https://your-bifrost, set {URL_ENV}, or write a profile that extends it",
-        )
+        if allow_placeholder:
+            warnings.append(f"{url} is an example URL: apply needs --gateway-url or {URL_ENV}")
+        else:
+            raise RefusedError(
+                f"profile {profile.name!r} has the example gateway URL {url}",
+                f"pass --gateway-url https://your-bifrost, set {URL_ENV}, or write a profile that extends it",
+            )
     if url.startswith("http://") and not is_loopback_url(url) and not allow_insecure:
         raise RefusedError(
             f"{origin}: {url} is plain http to another machine; the virtual key would cross the network unencrypted",

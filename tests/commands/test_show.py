@@ -41,7 +41,18 @@ def test_json_shape(scratch: Scratch) -> None:
     )
     assert result.exit_code == 0, result.output
     data = result.json
-    assert set(data) == {"command", "profile", "description", "source", "extends", "gateway_url", "models", "files"}
+    assert set(data) == {
+        "command",
+        "profile",
+        "description",
+        "source",
+        "extends",
+        "gateway_url",
+        "models",
+        "files",
+        "warnings",
+    }
+    assert data["warnings"] == []
     assert data["extends"] == ["local"] and data["source"] == "bundled"
     assert set(data["models"]) == {"sonnet", "opus", "haiku"}
     files = {entry["target"]: entry for entry in data["files"]}
@@ -78,3 +89,12 @@ def test_show_an_unknown_profile(scratch: Scratch) -> None:
     result = scratch.cbcfg("show", "nope")
     assert result.exit_code == 4
     assert "no profile named 'nope'" in result.error_line()
+
+
+def test_show_renders_the_production_example_url_with_a_warning(scratch: Scratch) -> None:
+    """show writes nothing, so the example URL is shown (apply refuses it)."""
+    result = scratch.cbcfg("show", "production", "--json")
+    assert result.exit_code == 0, result.output
+    assert result.json["gateway_url"] == "https://bifrost.example.com"
+    assert "example URL" in result.json["warnings"][0]
+    assert scratch.cbcfg("apply", "production", "--yes", key=KEY).exit_code == 5

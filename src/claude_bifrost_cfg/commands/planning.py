@@ -40,6 +40,7 @@ def build_request(
     desktop_mcp: str,
     allow_insecure: bool,
     need_key: bool = True,
+    allow_placeholder: bool = False,
 ) -> Request:
     if desktop_mcp not in ("url", "bridge"):
         raise UsageError(f"--desktop-mcp {desktop_mcp!r} is not a form", "use url or bridge")
@@ -47,7 +48,7 @@ def build_request(
     layout = build_layout(home, project, system_root, platform)
     profile = load_profile(profile_name, sources(layout, profiles_dir))
     key = read_key(key_stdin)
-    inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key)
+    inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key, allow_placeholder)
     rendered = render_profile(profile, inputs.gateway_url, inputs.key, form)
     chosen = tuple(get_target(name) for name in choose_targets(profile, targets or []))
     refuse_shared_files(chosen, layout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated, Any
 
@@ -40,7 +41,7 @@ def show(
 ) -> None:
     """Show what a profile would put in each file (keys masked). Writes nothing."""
     from ..layout import display_path
-    from ..output import Printer, emit_json, redact_value
+    from ..output import Printer, emit_json, redact_value, warning
     from .planning import build_request
 
     request = build_request(
@@ -56,6 +57,7 @@ def show(
         desktop_mcp=desktop_mcp,
         allow_insecure=allow_insecure,
         need_key=False,
+        allow_placeholder=True,
     )
     files: list[dict[str, Any]] = []
     for item in request.targets:
@@ -77,7 +79,10 @@ def show(
         "gateway_url": request.inputs.gateway_url,
         "models": dict(request.profile.models),
         "files": files,
+        "warnings": list(request.inputs.warnings),
     }
+    for message in request.inputs.warnings:
+        warning(message)
     if json_output:
         emit_json(data)
         return
@@ -90,6 +95,7 @@ def show(
     for entry in files:
         printer.line(f"{entry['path']} ({entry['target']})", "bold")
         for pointer, value in entry["keys"].items():
-            printer.line(f"  {pointer} = {value!r}" if not isinstance(value, str) else f"  {pointer} = {value}")
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            printer.line(f"  {pointer} = {shown}")
         for note in entry["notes"]:
             printer.line(f"  note: {note}", "dim")
