@@ -54,6 +54,10 @@ def doctor(
     local, network = _contexts(
         profile, gateway_url, key_stdin, home, project, system_root, platform, profiles_dir, timeout, live
     )
+    if network is not None and not no_network:
+        from ..checks.network import prepare_network_checks
+
+        prepare_network_checks()  # the MCP SDK loads in a thread while the local checks run
     from ..checks.local import run_local_checks
 
     results = run_local_checks(local)
@@ -145,6 +149,7 @@ def _contexts(
         models=models,
         timeout=timeout,
         live=live,
+        ca_file=os.environ.get("NODE_EXTRA_CA_CERTS") or None,  # the CAs Claude Code (Node) trusts too
     )
     return local, network
 
