@@ -14,25 +14,46 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import BadFileError, RefusedError
+from .errors import BadFileError, RefusedError, UsageError, WriteFailedError
 from .fsio import (
+    OnWait,
     Snapshot,
     cbcfg_lock,
+    check_writable,
     claude_lock,
     decode_text,
+    fault_point,
     read_snapshot,
+    remove_stale_claude_lock,
     remove_stray_temps,
     write_atomically,
 )
 from .jsondoc import Document, JsonDocError, parse_document
 from .layout import Layout, display_path
-from .plan import FilePlan, Record, plan_file, top_level_keys
+from .plan import Change, FilePlan, Record, digest, plan_file, top_level_keys
 from .render import Fragment, Rendered
-from .state import BackupSet, load_records, remove_incomplete_sets, save_records, write_backup_set
+from .state import RECORDS, BackupSet, load_records, remove_incomplete_sets, save_records, write_backup_set
 from .targets.base import Target
 from .validate import problems_added
 
 LOCK_TIMEOUT = 30.0
+LOCK_TIMEOUT_ENV = "CBCFG_LOCK_TIMEOUT"
+
+
+def configured_lock_timeout() -> float:
+    """Seconds to wait for another cbcfg or for Claude Code's lock; CBCFG_LOCK_TIMEOUT overrides it."""
+    import os
+
+    raw = os.environ.get(LOCK_TIMEOUT_ENV)
+    if not raw:
+        return LOCK_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds", "e.g. CBCFG_LOCK_TIMEOUT=30")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -125,12 +146,16 @@ def prepare(layout: Layout, rendered: Rendered, targets: Sequence[Target], force
 
 
 @contextlib.contextmanager
-def _claude_locks(planned: Sequence[PlannedFile], timeout: float) -> Iterator[None]:
+def _claude_locks(planned: Sequence[PlannedFile], timeout: float, on_wait: OnWait | None) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for item in planned:
             if item.current.target.claude_lock and item.plan.changed:
-                stack.enter_context(claude_lock(item.current.path, timeout, item.current.shown))
+                stack.enter_context(claude_lock(item.current.path, timeout, item.current.shown, on_wait))
         yield
+
+
+def _what_changes(changes: Sequence[Change]) -> set[tuple[str, str, str]]:
+    return {(c.pointer, "remove" if c.action == "remove" else "set", digest(c.new)) for c in changes}
 
 
 def _replan(item: PlannedFile, layout: Layout, previous: Record | None, profile: str, force: bool) -> PlannedFile:
@@ -141,7 +166,9 @@ def _replan(item: PlannedFile, layout: Layout, previous: Record | None, profile:
     keep = _needed(item.current.target, item.fragment, previous)
     current = read_current(item.current.target, item.current.path, layout.home, keep)
     fresh = plan_current(current, item.fragment, previous, profile, force)
-    if fresh.plan.changes != item.plan.changes:
+    # Merged again on the new text; what was shown still holds if nothing new is to be changed
+    # (another cbcfg may have done some of it already). Else the user must see the new plan.
+    if not _what_changes(fresh.plan.changes) <= _what_changes(item.plan.changes):
         raise RefusedError(
             f"{item.current.shown}: changed while cbcfg was working; the keys it manages differ now",
             "run the command again to see the new plan",
@@ -162,16 +189,23 @@ def commit(
     command: str,
     profile: str,
     force: bool,
-    lock_timeout: float = LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
+    on_wait: OnWait | None = None,
 ) -> Committed:
-    with cbcfg_lock(layout.state_dir, lock_timeout):
+    timeout = configured_lock_timeout() if lock_timeout is None else lock_timeout
+    with cbcfg_lock(layout.state_dir, timeout, on_wait):
+        records = load_records(layout.state_dir)  # with those of a killed run's last set
         remove_incomplete_sets(layout.state_dir)
+        for path in {layout.state_dir / RECORDS, *(item.current.path for item in planned), *map(Path, records)}:
+            remove_stray_temps(path)  # left by a killed cbcfg
         for item in planned:
-            remove_stray_temps(item.current.path)
-        records = load_records(layout.state_dir)
-        with _claude_locks(planned, lock_timeout):
+            if item.current.target.claude_lock:
+                remove_stale_claude_lock(item.current.path)
+        with _claude_locks(planned, timeout, on_wait):
             fresh = [_replan(item, layout, records.get(item.key), profile, force) for item in planned]
             changing = [item for item in fresh if item.plan.changed]
+            for item in changing:
+                check_writable(item.current.snapshot, item.current.shown)  # before anything is written
             backup = None
             if changing:
                 backup = write_backup_set(
@@ -180,22 +214,36 @@ def commit(
                     profile,
                     [(item.key, item.current.target.name, item.current.snapshot) for item in changing],
                     {item.key: records.get(item.key) for item in changing},
+                    {item.key: (_encoded(item), item.plan.record) for item in changing},
                 )
-                for item in changing:
-                    assert item.plan.after is not None
-                    write_atomically(
-                        item.current.snapshot,
-                        item.plan.after.encode("utf-8"),
-                        item.current.shown,
-                        secret=item.fragment.secret,
-                    )
+                fault_point("backup-saved", layout.state_dir / RECORDS)
+                _write_all(changing, backup)
         updated = dict(records)
         for item in fresh:
             updated[item.key] = item.plan.record
-        saved = updated != records
+        saved = updated != records or backup is not None
         if saved:
+            fault_point("before-records", layout.state_dir / RECORDS)
             save_records(layout.state_dir, updated)
     return Committed(backup, tuple(fresh), saved)
+
+
+def _encoded(item: PlannedFile) -> bytes:
+    assert item.plan.after is not None
+    return item.plan.after.encode("utf-8")
+
+
+def _write_all(changing: Sequence[PlannedFile], backup: BackupSet) -> None:
+    for done, item in enumerate(changing):
+        try:
+            write_atomically(item.current.snapshot, _encoded(item), item.current.shown, secret=item.fragment.secret)
+        except WriteFailedError as exc:
+            if done:
+                raise WriteFailedError(
+                    f"{exc.message}; {done} other file(s) were already written",
+                    f"{exc.fix}; undo those with 'cbcfg rollback {backup.id}'",
+                ) from None
+            raise
 
 
 def summarize_changes(planned: Sequence[PlannedFile]) -> dict[str, Any]:

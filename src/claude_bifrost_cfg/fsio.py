@@ -12,7 +12,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +110,49 @@ def make_folder(folder: Path, mode: int = 0o755) -> None:
             os.chown(created, *owner)
 
 
+def adopt_owner(path: Path) -> None:
+    """Running as root for another user's home: give ``path`` to whoever owns its folder."""
+    owner = _owner_for_new(path.parent)
+    if owner is not None:
+        os.chown(path, *owner)
+
+
+# The crash-safety tests' seam (tests/adversarial/test_crash_safety.py): CBCFG_FAULT=kill:<step>
+# ends the process on the spot at that step (like SIGKILL: no cleanup, no finally), and
+# CBCFG_FAULT=error:<step> fails it with EIO; ":<file name>" after the step limits it to that file.
+# Steps: temp-written, before-replace, after-replace (each write), backup-saved, before-records.
+FAULT_ENV = "CBCFG_FAULT"
+
+
+def fault_point(step: str, path: Path) -> None:
+    wanted = os.environ.get(FAULT_ENV)
+    if not wanted:
+        return
+    action, _, where = wanted.partition(":")
+    at, _, name = where.partition(":")
+    if at != step or (name and name != path.name):
+        return
+    if action == "kill":
+        os._exit(137)
+    raise OSError(errno.EIO, f"injected fault at {step}")
+
+
+def check_writable(snapshot: Snapshot, shown: str) -> None:
+    """Refuse before anything is written: a file made read-only on purpose (even for root, who could
+    replace it) and, for other users, a folder they cannot write."""
+    if snapshot.mode is not None and not snapshot.mode & 0o222:
+        raise WriteFailedError(f"{shown}: is read-only", "make it writable (chmod u+w) or leave it out with --target")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return
+    if snapshot.mode is not None and not os.access(snapshot.real, os.W_OK):
+        raise WriteFailedError(f"{shown}: cannot write it (permission denied)", "run as its owner or fix its mode")
+    folder = snapshot.real.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise WriteFailedError(f"{shown}: cannot write in {folder} (permission denied)", "fix the folder's permissions")
+
+
 def _fsync_folder(folder: Path) -> None:
     if os.name == "nt":
         return
@@ -141,16 +184,19 @@ def write_atomically(snapshot: Snapshot, data: bytes, shown: str, secret: bool, 
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+                fault_point("temp-written", target)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(temp, mode)
             if owner is not None and hasattr(os, "chown") and os.geteuid() == 0:
                 os.chown(temp, owner[0], owner[1])
+            fault_point("before-replace", target)
             os.replace(temp, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
+        fault_point("after-replace", target)
         _fsync_folder(folder)
     except OSError as exc:
         raise WriteFailedError(
@@ -179,20 +225,31 @@ def remove_stray_temps(target: Path) -> list[Path]:
     return removed
 
 
+OnWait = Callable[[str], None]
+
+
 @contextlib.contextmanager
-def cbcfg_lock(state_dir: Path, timeout: float) -> Iterator[None]:
-    """One cbcfg at a time per home: applies and rollbacks serialize."""
+def cbcfg_lock(state_dir: Path, timeout: float, on_wait: OnWait | None = None) -> Iterator[None]:
+    """One cbcfg at a time per home: applies and rollbacks serialize. ``on_wait`` hears once that
+    another one holds the lock."""
     from filelock import FileLock, Timeout
 
     make_folder(state_dir, PRIVATE_DIR_MODE)
-    lock = FileLock(str(state_dir / "cbcfg.lock"), timeout=timeout)
+    path = state_dir / "cbcfg.lock"
+    lock = FileLock(str(path), timeout=timeout)
     try:
-        lock.acquire()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait is not None:
+                on_wait(f"waiting for another cbcfg working on this home (up to {timeout:g} s)")
+            lock.acquire()
     except Timeout:
         raise BusyError(
             f"another cbcfg is applying to this home (waited {timeout:g} s)", "wait for it, then run again"
         ) from None
     try:
+        adopt_owner(path)  # root provisioning a home: its user's next cbcfg must be able to lock
         yield
     finally:
         lock.release()
@@ -203,24 +260,37 @@ def cbcfg_lock(state_dir: Path, timeout: float) -> Iterator[None]:
 CLAUDE_LOCK_STALE = 10.0
 
 
+def remove_stale_claude_lock(path: Path) -> bool:
+    """Remove Claude's lock folder for ``path`` if it is stale (as Claude itself would): one left by
+    a Claude, or a cbcfg, that was killed while holding it."""
+    lock_dir = Path(str(path) + ".lock")
+    with contextlib.suppress(OSError):
+        if time.time() - lock_dir.stat().st_mtime > CLAUDE_LOCK_STALE:
+            os.rmdir(lock_dir)
+            return True
+    return False
+
+
 @contextlib.contextmanager
-def claude_lock(path: Path, timeout: float, shown: str) -> Iterator[None]:
+def claude_lock(path: Path, timeout: float, shown: str, on_wait: OnWait | None = None) -> Iterator[None]:
     lock_dir = Path(str(path) + ".lock")
     deadline = time.monotonic() + timeout
+    told = False
     while True:
         try:
             os.mkdir(lock_dir)
             break
         except FileExistsError:
-            with contextlib.suppress(OSError):
-                if time.time() - lock_dir.stat().st_mtime > CLAUDE_LOCK_STALE:
-                    os.rmdir(lock_dir)  # left by a Claude that died
-                    continue
+            if remove_stale_claude_lock(path):
+                continue
             if time.monotonic() >= deadline:
                 raise BusyError(
                     f"{shown}: Claude Code is writing it (lock {lock_dir.name} held for {timeout:g} s)",
                     "let Claude Code finish or close it, then run again",
                 ) from None
+            if on_wait is not None and not told:
+                on_wait(f"waiting for Claude Code to release {shown} (up to {timeout:g} s)")
+                told = True
             time.sleep(0.05)
         except FileNotFoundError:
             break  # no folder for the file yet: nothing of Claude's to wait for

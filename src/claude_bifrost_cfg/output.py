@@ -109,6 +109,12 @@ def warning(message: str) -> None:
     sys.stderr.write(clean(f"cbcfg: warning: {message}") + "\n")
 
 
+def notice(message: str) -> None:
+    """Progress worth a line while waiting (for a lock): stderr, so --json stays clean."""
+    sys.stderr.write(clean(f"cbcfg: {message}") + "\n")
+    sys.stderr.flush()
+
+
 SECRET_NAMES = frozenset({"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
 
 

@@ -9,9 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .fsio import cbcfg_lock, read_snapshot, remove_file, write_atomically
+from .fsio import OnWait, cbcfg_lock, read_snapshot, remove_file, remove_stray_temps, write_atomically
 from .layout import Layout, display_path
-from .state import BackupSet, backup_copy, load_records, save_records, write_backup_set
+from .state import (
+    RECORDS,
+    BackupSet,
+    backup_copy,
+    load_records,
+    remove_incomplete_sets,
+    save_records,
+    write_backup_set,
+)
 
 Outcome = Literal["restored", "removed", "unchanged"]
 
@@ -42,21 +50,32 @@ def _text(data: bytes | None) -> str | None:
     return None if data is None else data.decode("utf-8", errors="replace")
 
 
-def restore_backup_set(layout: Layout, backup: BackupSet, lock_timeout: float) -> tuple[BackupSet, list[Restored]]:
-    with cbcfg_lock(layout.state_dir, lock_timeout):
+def restore_backup_set(
+    layout: Layout, backup: BackupSet, lock_timeout: float, on_wait: OnWait | None = None
+) -> tuple[BackupSet, list[Restored]]:
+    with cbcfg_lock(layout.state_dir, lock_timeout, on_wait):
+        remove_incomplete_sets(layout.state_dir)
+        remove_stray_temps(layout.state_dir / RECORDS)
+        for entry in backup.files:
+            remove_stray_temps(Path(entry.path))
         records = load_records(layout.state_dir)
         snapshots = [(entry.path, entry.target, read_snapshot(Path(entry.path), entry.path)) for entry in backup.files]
+        restored = {
+            entry.path: (backup_copy(layout.state_dir, backup, entry) if entry.existed else None)
+            for entry in backup.files
+        }
         undo = write_backup_set(
             layout.state_dir,
             f"rollback {backup.id}",
             backup.profile,
             snapshots,
             {entry.path: records.get(entry.path) for entry in backup.files},
+            {path: (data, backup.records_before.get(path)) for path, data in restored.items()},
         )
         results = []
         for entry, (_, _, snapshot) in zip(backup.files, snapshots, strict=True):
             shown = display_path(Path(entry.path), layout.home)
-            then = backup_copy(layout.state_dir, backup, entry) if entry.existed else None
+            then = restored[entry.path]
             if snapshot.data == then:
                 outcome: Outcome = "unchanged"
             elif then is None:

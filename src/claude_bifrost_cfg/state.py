@@ -3,23 +3,29 @@
 ``<state>/records.json``: for every file cbcfg wrote, which keys it set (digests, never values).
 ``<state>/backups/<set id>/``: the files as they were before one apply, and ``manifest.json``.
 Everything here is 0600 in 0700 folders: backups hold the virtual key.
+
+A manifest also says what each file will hold after the apply (a digest) and the records that go
+with it; records.json names the last set whose records it holds. If cbcfg is killed after replacing
+files but before saving records, the next load finds that set and takes its records for every
+file that holds what the set wrote: no manual step, no false drift.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import BadFileError, NotFoundError
-from .fsio import PRIVATE_DIR_MODE, Snapshot, make_folder, read_snapshot, write_atomically
+from .fsio import PRIVATE_DIR_MODE, Snapshot, adopt_owner, make_folder, read_snapshot, write_atomically
 from .plan import Record
 
 RECORDS = "records.json"
@@ -47,22 +53,41 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def load_records(state_dir: Path) -> dict[str, Record]:
+    """The ownership records, with those of an apply that was killed before saving them."""
     data = _read_json(state_dir / RECORDS)
-    if not data:
-        return {}
     try:
-        return {path: Record.from_json(entry) for path, entry in data["files"].items()}
+        records = {path: Record.from_json(entry) for path, entry in data["files"].items()} if data else {}
+        saved_set = str(data["set"]) if data and data.get("set") else ""
     except (KeyError, TypeError, ValueError, AttributeError):
         raise BadFileError(
             f"{state_dir / RECORDS}: cbcfg's own records are damaged", "move the file away and apply again"
         ) from None
+    for backup in reversed(list_backup_sets(state_dir, newer_than=saved_set)):
+        for path, digest_after in backup.digests_after.items():
+            if path in backup.records_after and content_digest(read_snapshot(Path(path), path).data) == digest_after:
+                record = backup.records_after[path]
+                if record is None:
+                    records.pop(path, None)
+                else:
+                    records[path] = record
+    return records
 
 
 def save_records(state_dir: Path, records: Mapping[str, Record]) -> None:
+    """Saved last (under cbcfg's lock): they now cover every backup set there is."""
+    newest = list_backup_sets(state_dir, limit=1)
     _write_json(
         state_dir / RECORDS,
-        {"version": 1, "files": {path: record.to_json() for path, record in sorted(records.items())}},
+        {
+            "version": 1,
+            "set": newest[0].id if newest else None,
+            "files": {path: record.to_json() for path, record in sorted(records.items())},
+        },
     )
+
+
+def content_digest(data: bytes | None) -> str:
+    return "absent" if data is None else "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -82,6 +107,8 @@ class BackupSet:
     profile: str
     files: tuple[BackedUpFile, ...]
     records_before: dict[str, Record | None]
+    records_after: dict[str, Record | None] = field(default_factory=dict)  # what to record once written
+    digests_after: dict[str, str] = field(default_factory=dict)  # content_digest of each file once written
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +120,10 @@ class BackupSet:
             "records_before": {
                 path: (record.to_json() if record else None) for path, record in self.records_before.items()
             },
+            "records_after": {
+                path: (record.to_json() if record else None) for path, record in self.records_after.items()
+            },
+            "digests_after": self.digests_after,
         }
 
     @classmethod
@@ -106,6 +137,11 @@ class BackupSet:
             records_before={
                 path: (Record.from_json(record) if record else None) for path, record in data["records_before"].items()
             },
+            records_after={
+                path: (Record.from_json(record) if record else None)
+                for path, record in data.get("records_after", {}).items()
+            },
+            digests_after=dict(data.get("digests_after", {})),
         )
 
 
@@ -120,8 +156,10 @@ def write_backup_set(
     profile: str,
     files: list[tuple[str, str, Snapshot]],
     records_before: Mapping[str, Record | None],
+    after: Mapping[str, tuple[bytes | None, Record | None]] | None = None,
 ) -> BackupSet:
-    """Copy every file about to change; the manifest is written last, so a set without one is junk."""
+    """Copy every file about to change; the manifest is written last, so a set without one is junk.
+    ``after``: per path, what the file will hold and the record that goes with it."""
     make_folder(state_dir / BACKUPS, PRIVATE_DIR_MODE)
     while True:
         set_id = new_set_id()
@@ -131,6 +169,7 @@ def write_backup_set(
             break
         except FileExistsError:
             continue
+    adopt_owner(folder)  # root provisioning a home: its user can roll back
     entries = []
     for index, (path, target, snapshot) in enumerate(files, start=1):
         copy = None
@@ -139,7 +178,17 @@ def write_backup_set(
             _write_bytes(folder / copy, snapshot.data)
         entries.append(BackedUpFile(path, target, snapshot.data is not None, copy, snapshot.mode))
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    backup = BackupSet(set_id, created, command, profile, tuple(entries), dict(records_before))
+    after = after or {}
+    backup = BackupSet(
+        set_id,
+        created,
+        command,
+        profile,
+        tuple(entries),
+        dict(records_before),
+        {path: record for path, (_, record) in after.items()},
+        {path: content_digest(data) for path, (data, _) in after.items()},
+    )
     _write_json(folder / MANIFEST, backup.to_json())
     return backup
 
@@ -148,13 +197,15 @@ def _write_bytes(path: Path, data: bytes) -> None:
     write_atomically(read_snapshot(path, str(path)), data, str(path), secret=True)
 
 
-def list_backup_sets(state_dir: Path) -> list[BackupSet]:
-    """Complete sets, newest first."""
+def list_backup_sets(state_dir: Path, newer_than: str = "", limit: int | None = None) -> list[BackupSet]:
+    """Complete sets, newest first (ids sort by time)."""
     folder = state_dir / BACKUPS
     if not folder.is_dir():
         return []
-    sets = []
+    sets: list[BackupSet] = []
     for child in sorted(folder.iterdir(), reverse=True):
+        if (limit is not None and len(sets) >= limit) or child.name <= newer_than:
+            break
         if SET_ID.match(child.name) and (child / MANIFEST).is_file():
             data = _read_json(child / MANIFEST)
             with contextlib.suppress(KeyError, TypeError, ValueError):

@@ -53,17 +53,20 @@ def big_claude_json(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bytes]
         "lastCost": 0.123456789,
         "lastTotalInputTokens": 123456,
     }
-    one = len(json.dumps({"/home/u/src/project-000000": project}, indent=2))
-    count = BIG_SIZE // one + 1
-    document = {
-        "numStartups": 412,
-        "installMethod": "native",
-        "autoUpdates": False,
-        "mcpServers": {"github": {"type": "http", "url": "https://api.githubcopilot.com/mcp/"}},
-        "projects": {f"/home/u/src/project-{index:06d}": project for index in range(count)},
-        "userID": "0" * 64,
-    }
-    data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def claude_json(count: int) -> bytes:
+        document = {
+            "numStartups": 412,
+            "installMethod": "native",
+            "autoUpdates": False,
+            "mcpServers": {"github": {"type": "http", "url": "https://api.githubcopilot.com/mcp/"}},
+            "projects": {f"/home/u/src/project-{index:06d}": project for index in range(count)},
+            "userID": "0" * 64,
+        }
+        return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    per_project = len(claude_json(1000)) / 1000
+    data = claude_json(int(BIG_SIZE / per_project * 1.01))
     assert len(data) >= BIG_SIZE
     yield data
 

@@ -49,7 +49,7 @@ def apply(
     """Apply a profile: merge it into the target files, keeping every key cbcfg does not own."""
     from ..engine import commit, summarize_changes
     from ..errors import ExitCode, RefusedError
-    from ..output import Printer, emit_json, warning
+    from ..output import Printer, emit_json, notice, warning
     from .plan_report import plan_json, print_plan
     from .planning import build_request, plan_request
 
@@ -82,12 +82,12 @@ def apply(
                 raise RefusedError("changes need confirmation and there is no terminal to ask on", "pass --yes")
             if not typer.confirm(f"Apply profile {profile!r} to these files?", default=False, err=True):
                 raise RefusedError("not confirmed; nothing was written", "run again and answer y, or pass --yes")
-        committed = commit(request.layout, planned, f"apply {profile}", request.profile.name, force)
+        committed = commit(request.layout, planned, f"apply {profile}", request.profile.name, force, on_wait=notice)
         planned = list(committed.planned)
         backup_id = committed.backup.id if committed.backup else None
         applied = True
     elif not (dry_run or check) and planned:
-        commit(request.layout, planned, f"apply {profile}", request.profile.name, force)  # records only
+        commit(request.layout, planned, f"apply {profile}", request.profile.name, force, on_wait=notice)  # records
 
     summary = summarize_changes(planned)
     if json_output:

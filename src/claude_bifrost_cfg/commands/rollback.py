@@ -23,10 +23,10 @@ def rollback(
     json_output: JsonOption = False,
 ) -> None:
     """Put back every file of a backup set as it was before that apply."""
-    from ..engine import LOCK_TIMEOUT
+    from ..engine import configured_lock_timeout
     from ..errors import RefusedError
     from ..layout import display_path
-    from ..output import Printer, emit_json
+    from ..output import Printer, emit_json, notice
     from ..restore import plan_restore, restore_backup_set
     from ..state import find_backup_set, list_backup_sets
     from .common import build_layout
@@ -79,7 +79,7 @@ def rollback(
             raise RefusedError("rollback needs confirmation and there is no terminal to ask on", "pass --yes")
         if not typer.confirm(f"Restore backup set {backup.id}?", default=False, err=True):
             raise RefusedError("not confirmed; nothing was restored", "run again and answer y, or pass --yes")
-    undo, results = restore_backup_set(layout, backup, LOCK_TIMEOUT)
+    undo, results = restore_backup_set(layout, backup, configured_lock_timeout(), notice)
     if json_output:
         emit_json(
             {
