@@ -234,10 +234,10 @@ def cbcfg_lock(state_dir: Path, timeout: float, on_wait: OnWait | None = None) -
     another one holds the lock."""
     from filelock import FileLock, Timeout
 
-    make_folder(state_dir, PRIVATE_DIR_MODE)
     path = state_dir / "cbcfg.lock"
     lock = FileLock(str(path), timeout=timeout)
     try:
+        make_folder(state_dir, PRIVATE_DIR_MODE)
         try:
             lock.acquire(timeout=0)
         except Timeout:
@@ -247,6 +247,11 @@ def cbcfg_lock(state_dir: Path, timeout: float, on_wait: OnWait | None = None) -
     except Timeout:
         raise BusyError(
             f"another cbcfg is applying to this home (waited {timeout:g} s)", "wait for it, then run again"
+        ) from None
+    except OSError as exc:  # cbcfg's own folder cannot be made, or its lock file opened
+        raise WriteFailedError(
+            f"{state_dir}: cannot keep cbcfg's state and backups there ({_describe(exc)})",
+            "check that folder's permissions",
         ) from None
     try:
         adopt_owner(path)  # root provisioning a home: its user's next cbcfg must be able to lock

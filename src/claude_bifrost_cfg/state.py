@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import BadFileError, NotFoundError
+from .errors import BadFileError, NotFoundError, WriteFailedError
 from .fsio import PRIVATE_DIR_MODE, Snapshot, adopt_owner, make_folder, read_snapshot, write_atomically
 from .plan import Record
 
@@ -160,16 +160,22 @@ def write_backup_set(
 ) -> BackupSet:
     """Copy every file about to change; the manifest is written last, so a set without one is junk.
     ``after``: per path, what the file will hold and the record that goes with it."""
-    make_folder(state_dir / BACKUPS, PRIVATE_DIR_MODE)
-    while True:
-        set_id = new_set_id()
-        folder = state_dir / BACKUPS / set_id
-        try:
-            os.mkdir(folder, PRIVATE_DIR_MODE)
-            break
-        except FileExistsError:
-            continue
-    adopt_owner(folder)  # root provisioning a home: its user can roll back
+    try:
+        make_folder(state_dir / BACKUPS, PRIVATE_DIR_MODE)
+        while True:
+            set_id = new_set_id()
+            folder = state_dir / BACKUPS / set_id
+            try:
+                os.mkdir(folder, PRIVATE_DIR_MODE)
+                break
+            except FileExistsError:
+                continue
+        adopt_owner(folder)  # root provisioning a home: its user can roll back
+    except OSError as exc:
+        raise WriteFailedError(
+            f"{state_dir / BACKUPS}: cannot make a backup set there ({exc.strerror or exc})",
+            "nothing was written; check that folder's permissions and free space",
+        ) from None
     entries = []
     for index, (path, target, snapshot) in enumerate(files, start=1):
         copy = None
