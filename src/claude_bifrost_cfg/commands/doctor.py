@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -60,8 +61,10 @@ def doctor(
         prepare_network_checks()  # the MCP SDK loads in a thread while the local checks run
     from ..checks.local import run_local_checks
 
+    # The network checks mostly wait on the gateway: the local checks run meanwhile.
+    network_results = _in_background(lambda: _network_results(network, no_network, json_output))
     results = run_local_checks(local)
-    results += _network_results(network, no_network, json_output)
+    results += network_results()
     failed = [r for r in results if r.level in ("failed", "error")]
     if json_output:
         emit_json(
@@ -178,6 +181,31 @@ def _network_results(network: NetworkContext | None, no_network: bool, quiet: bo
 
     with Console(stderr=True).status(f"Checking the gateway at {network.address} …"):
         return asyncio.run(run_network_checks(network))
+
+
+def _in_background(work: Callable[[], list[CheckResult]]) -> Callable[[], list[CheckResult]]:
+    """Start ``work`` in a thread; the function returned waits for its result (or raises its error)."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as exc:  # handed to the main thread, which reports it
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="cbcfg-network-checks", daemon=True)
+    thread.start()
+
+    def result() -> list[CheckResult]:
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        found: list[CheckResult] = outcome["result"]
+        return found
+
+    return result
 
 
 def _summary(results: list[CheckResult]) -> dict[str, int]:
