@@ -52,6 +52,11 @@ class Setting:
     value: Any
     set_by_cbcfg: str | None = None  # the profile, when cbcfg wrote exactly this value there
 
+    @property
+    def where(self) -> str:
+        """For messages: "user ~/.claude/settings.json", or "the process environment"."""
+        return f"{self.layer} {self.shown}" if self.path is not None else f"the {self.shown}"
+
 
 @dataclass(frozen=True)
 class Effective:

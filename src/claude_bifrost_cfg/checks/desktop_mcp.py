@@ -29,7 +29,7 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                 name,
                 Level.INFO,
                 f"no Claude Desktop config at {current.shown}",
-                "cbcfg apply local -t desktop, if you use Claude Desktop",
+                f"cbcfg apply {ctx.profile.name if ctx.profile else 'local'} -t desktop, if you use Claude Desktop",
             )
         ]
     servers = current.document.values.get("mcpServers")

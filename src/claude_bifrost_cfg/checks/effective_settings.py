@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from .base import CheckResult, Level
 from .context import LocalContext
 
@@ -19,13 +21,24 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                 name,
                 Level.FAILED,
                 "Claude Code will not use Bifrost: no layer sets ANTHROPIC_BASE_URL",
-                "cbcfg apply local (or your profile)",
+                f"cbcfg apply {ctx.profile.name}" if ctx.profile else "cbcfg apply local (or your profile)",
             )
         )
     else:
         value = str(base.winner.value)
-        where = f"{base.winner.layer} {base.winner.shown}"
-        if not value.rstrip("/").endswith("/anthropic"):
+        where = base.winner.where
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            rows.append(
+                CheckResult(
+                    name,
+                    Level.FAILED,
+                    f"ANTHROPIC_BASE_URL = {value} ({where}) is not an http:// or https:// URL: "
+                    "Claude Code cannot use it",
+                    "set it to <gateway>/anthropic, e.g. http://localhost:8080/anthropic (cbcfg apply <profile>)",
+                )
+            )
+        elif not value.rstrip("/").endswith("/anthropic"):
             rows.append(
                 CheckResult(
                     name,

@@ -18,7 +18,7 @@ def run(ctx: LocalContext) -> list[CheckResult]:
         if effective is None or effective.winner is None:
             continue
         value = effective.winner.value
-        where = f"{effective.winner.layer} {effective.winner.shown}"
+        where = effective.winner.where
         if not isinstance(value, str) or not looks_like_bifrost_key(value):
             shown = mask_key(value) if isinstance(value, str) else repr(type(value).__name__)
             rows.append(
