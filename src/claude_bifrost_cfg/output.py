@@ -71,20 +71,35 @@ class Printer:
                 style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
             self.line(line, style)
 
-    def table(self, columns: Iterable[str], rows: Iterable[Iterable[str]]) -> None:
+    def table(
+        self, columns: Iterable[str], rows: Iterable[Iterable[str]], first_cell_styles: Iterable[str | None] = ()
+    ) -> None:
+        """Cells are plain text, never rich markup (a value or a fix may hold "[models]"). On a
+        terminal, row i's first cell takes first_cell_styles[i] (doctor colours RESULT by level)."""
         from rich.table import Table
+        from rich.text import Text
 
+        terminal = is_terminal(self.stream)
         table = Table(box=None, pad_edge=False, show_edge=False)
         for column in columns:
             table.add_column(column, overflow="fold")
+        styles = iter(first_cell_styles)
         for row in rows:
-            table.add_row(*(clean(cell) for cell in row))
-        if is_terminal(self.stream):
+            cells = [Text(clean(cell)) for cell in row]
+            style = next(styles, None)
+            if cells and style and terminal:
+                cells[0].stylize(style)
+            table.add_row(*cells)
+        if terminal:
             self.console.print(table)
         else:
+            import io
+
             from rich.console import Console
 
-            Console(file=self.stream, width=200, color_system=None, highlight=False).print(table)
+            text = io.StringIO()
+            Console(file=text, width=200, color_system=None, highlight=False).print(table)
+            self.stream.write("".join(line.rstrip() + "\n" for line in text.getvalue().splitlines()))
 
 
 def unified_diff(before: str | None, after: str | None, label: str) -> list[str]:

@@ -47,11 +47,13 @@ def doctor(
     json_output: JsonOption = False,
 ) -> None:
     """Check files, settings layers, the gateway, the key, the models and the MCP endpoint. Writes nothing."""
+    import math
+
     from ..errors import ExitCode, UsageError
     from ..output import emit_json
 
-    if timeout <= 0:
-        raise UsageError("--timeout must be more than 0 seconds", "e.g. --timeout 5")
+    if not math.isfinite(timeout) or timeout <= 0:  # nan or inf would let a silent gateway hang doctor
+        raise UsageError("--timeout must be a number of seconds more than 0", "e.g. --timeout 5")
     local, network = _contexts(
         profile, gateway_url, key_stdin, home, project, system_root, platform, profiles_dir, timeout, live
     )
@@ -128,10 +130,15 @@ def _contexts(
         models = dict(profile.models)
         key = key or winner(profile.key_env)
     else:
-        base = gateway_url or os.environ.get("BIFROST_URL") or winner("ANTHROPIC_BASE_URL")
-        url = base.rstrip("/").removesuffix("/anthropic") if base else None
+        given = gateway_url or os.environ.get("BIFROST_URL")
+        if given:
+            url = _checked_gateway_url(given, "--gateway-url" if gateway_url else "BIFROST_URL")
+        else:
+            base = winner("ANTHROPIC_BASE_URL")  # one that is no http(s) URL is the settings check's to report
+            url = base.rstrip("/").removesuffix("/anthropic") if base and _is_http_url(base) else None
         api_key, token = winner("ANTHROPIC_API_KEY"), winner("ANTHROPIC_AUTH_TOKEN")
-        key = key or api_key or token
+        # The key Claude Code will send; BIFROST_VIRTUAL_KEY (which it never reads) only when no layer sets one.
+        key = api_key or token or key
         header = "x-api-key" if (api_key and key == api_key) or not token else "bearer"
         tiers = {
             "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
@@ -157,6 +164,24 @@ def _contexts(
     return local, network
 
 
+def _checked_gateway_url(url: str, origin: str) -> str:
+    """A gateway root given to doctor, checked as apply checks it (the /anthropic route is accepted too)."""
+    from ..errors import RefusedError
+    from ..profiles import check_gateway_url
+
+    try:
+        return check_gateway_url(url.rstrip("/").removesuffix("/anthropic"))
+    except ValueError as exc:
+        raise RefusedError(f"{origin}: the gateway URL {exc}", "pass the gateway's root URL") from None
+
+
+def _is_http_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def _network_results(network: NetworkContext | None, no_network: bool, quiet: bool) -> list[CheckResult]:
     from ..checks.base import CheckResult, Level
 
@@ -167,7 +192,7 @@ def _network_results(network: NetworkContext | None, no_network: bool, quiet: bo
             CheckResult(
                 "network",
                 Level.SKIPPED,
-                "no gateway URL to check (no layer sets ANTHROPIC_BASE_URL)",
+                "no gateway URL to check (no layer sets ANTHROPIC_BASE_URL to an http(s) URL)",
                 "cbcfg doctor --profile <name>, or --gateway-url URL",
             )
         ]
@@ -209,10 +234,11 @@ def _in_background(work: Callable[[], list[CheckResult]]) -> Callable[[], list[C
 
 
 def _summary(results: list[CheckResult]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[str(result.level)] = counts.get(str(result.level), 0) + 1
-    return counts
+    """Rows per level, in the levels' order (ok, info, warning, failed, error, skipped); none at 0."""
+    from ..checks.base import Level
+
+    counts = {str(level): sum(1 for r in results if r.level == level) for level in Level}
+    return {level: count for level, count in counts.items() if count}
 
 
 _STYLES = {"ok": "green", "info": "blue", "warning": "yellow", "failed": "red", "error": "bold red", "skipped": "dim"}
@@ -228,6 +254,7 @@ def _print(results: list[CheckResult]) -> None:
             [str(r.level), r.check, r.message + (f"\n  fix: {r.fix}" if r.fix and r.level != "ok" else "")]
             for r in results
         ],
+        first_cell_styles=[_STYLES.get(str(r.level)) for r in results],
     )
     summary = _summary(results)
     printer.line(", ".join(f"{count} {level}" for level, count in summary.items()))
