@@ -148,8 +148,9 @@ def _decode_value(text: str, pos: int, pointer: str) -> tuple[Any, int]:
 
 
 # How many levels of a member cbcfg does not read are walked member by member (below that, the C
-# decoder checks each value whole): a 40 MB "projects" is never one tree of ten times its size.
-SKIM_DEPTH = 2
+# decoder checks each value whole): a 40 MB "projects" is never one tree of ten times its size, and
+# one level is also the fastest (deeper, Python's loop costs more than the decoder saves).
+SKIM_DEPTH = 1
 
 
 def _skip_value(text: str, pos: int, pointer: str, depth: int = SKIM_DEPTH) -> int:
@@ -467,12 +468,13 @@ def apply_edits(document: Document, edits: Iterable[Edit], prune: Iterable[str] 
 
 # A piece of an edited document: new text, or a (start, end) span of the original text kept as is.
 Piece = str | tuple[int, int]
-_CHUNK = 1 << 20
+# Big enough that, where CPython cannot append in place (under a tracer), the copies stay few.
+_CHUNK = 1 << 22
 
 
 def _assemble(text: str, pieces: list[Piece]) -> str:
-    """The pieces as one string, without first copying the kept spans: appending to the only
-    reference grows the result in place, so a 50 MB document costs its text and the result."""
+    """The pieces as one string, without first copying the kept spans: CPython grows the only
+    reference to a string in place on ``+=``, so a 50 MB document costs its text and the result."""
     result = ""
     for piece in pieces:
         if isinstance(piece, str):
