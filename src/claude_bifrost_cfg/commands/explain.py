@@ -70,11 +70,12 @@ def explain(
         ["KEY", "VALUE", "LAYER", "FILE"],
         [[r["key"], "-" if r["value"] is None else str(r["value"]), r["layer"] or "-", r["file"] or "-"] for r in rows],
     )
-    for r in rows:
-        for s in r["shadowed"]:
-            flag = " (written by cbcfg, overridden)" if s["set_by_cbcfg"] and s["value"] != r["value"] else ""
+    for item, r in zip(results, rows, strict=True):
+        for setting, s in zip(item.shadowed, r["shadowed"], strict=True):
+            # Compared unmasked: two keys may share the last 4 characters shown.
+            flag = " (written by cbcfg, overridden)" if setting in item.overrides_cbcfg else ""
             printer.line(
                 f"{r['key']}: {s['layer']} {s['file']} = {s['value']} is shadowed{flag}", "yellow" if flag else None
             )
     for p in problems:
-        printer.line(f"cannot read {p['file']}: {p['error']}", "red")
+        printer.line(f"cannot read the {p['layer']} layer: {p['error']}", "red")  # the error names the file
