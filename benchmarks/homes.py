@@ -56,10 +56,13 @@ class ClaudeJson:
         return self.text.encode("utf-8")
 
 
-def _sentence(rng: random.Random, words: int) -> str:
+def _sentence(rng: random.Random, words: int, ascii_only: bool = False) -> str:
     parts = [rng.choice(WORDS) for _ in range(words)]
     if rng.random() < 0.3:
-        parts.insert(rng.randrange(len(parts) + 1), rng.choice(FOREIGN))
+        foreign = rng.choice(FOREIGN)
+        parts.insert(
+            rng.randrange(len(parts) + 1), foreign.encode("ascii", "ignore").decode() if ascii_only else foreign
+        )
     return " ".join(parts)
 
 
@@ -67,12 +70,12 @@ def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def _project(rng: random.Random, index: int) -> dict[str, Any]:
+def _project(rng: random.Random, index: int, ascii_only: bool) -> dict[str, Any]:
     history = []
     for _ in range(rng.randint(20, 60)):
-        entry: dict[str, Any] = {"display": _sentence(rng, rng.randint(4, 30)), "pastedContents": {}}
+        entry: dict[str, Any] = {"display": _sentence(rng, rng.randint(4, 30), ascii_only), "pastedContents": {}}
         if rng.random() < 0.08:
-            pasted = "\n".join(_sentence(rng, 12) for _ in range(rng.randint(10, 120)))
+            pasted = "\n".join(_sentence(rng, 12, ascii_only) for _ in range(rng.randint(10, 120)))
             entry["pastedContents"] = {"1": {"id": 1, "type": "text", "content": pasted}}
             entry["display"] = f"[Pasted text #1 +{pasted.count(chr(10)) + 1} lines] {entry['display']}"
         history.append(entry)
@@ -104,8 +107,9 @@ def _member(key: str, value: Any) -> str:
     return "  " + json.dumps(key) + ": " + json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
 
 
-def claude_json(size: int, seed: int = 6) -> ClaudeJson:
-    """A ``~/.claude.json`` of about ``size`` bytes, ``mcpServers`` among its top-level members."""
+def claude_json(size: int, seed: int = 6, ascii_only: bool = False) -> ClaudeJson:
+    """A ``~/.claude.json`` of about ``size`` bytes, ``mcpServers`` among its top-level members.
+    ``ascii_only``: no accents, CJK or emoji (Python then holds its text with one byte a character)."""
     rng = random.Random(seed)
     head: dict[str, Any] = {
         "numStartups": 412,
@@ -120,7 +124,7 @@ def claude_json(size: int, seed: int = 6) -> ClaudeJson:
     }
     tail: dict[str, Any] = {
         "oauthAccount": {"accountUuid": f"{rng.getrandbits(128):032x}", "emailAddress": "dev@example.com"},
-        "cachedChangelog": "\n".join(_sentence(rng, 14) for _ in range(300)),
+        "cachedChangelog": "\n".join(_sentence(rng, 14, ascii_only) for _ in range(300)),
         "lastReleaseNotesSeen": "2.1.332",
     }
     pieces = [_member(key, value) for key, value in head.items()]
@@ -133,7 +137,9 @@ def claude_json(size: int, seed: int = 6) -> ClaudeJson:
     chunks = []
     while used < budget:
         path = f"/home/dev/src/project-{index:05d}"
-        chunk = json.dumps({path: _project(rng, index)}, indent=2, ensure_ascii=False)[2:-2]  # indented by 2
+        chunk = json.dumps({path: _project(rng, index, ascii_only)}, indent=2, ensure_ascii=False)[
+            2:-2
+        ]  # indented by 2
         chunks.append(chunk)
         used += len(chunk.encode("utf-8")) + 2
         index += 1

@@ -316,8 +316,9 @@ with open(sys.argv[2], "w", encoding="utf-8") as f:
 
 
 def case_big_file(opts: argparse.Namespace, work: Path, cbcfg: list[str]) -> list[Result]:
-    print(f"3. merging mcpServers.bifrost into a {opts.size_mb:g} MB ~/.claude.json", flush=True)
-    doc = claude_json(int(opts.size_mb * MB))
+    kind = "ASCII-only" if opts.ascii else "with accents, CJK and emoji"
+    print(f"3. merging mcpServers.bifrost into a {opts.size_mb:g} MB ~/.claude.json ({kind})", flush=True)
+    doc = claude_json(int(opts.size_mb * MB), ascii_only=opts.ascii)
     pristine = work / "claude.json.pristine"
     pristine.write_bytes(doc.data)
     size = pristine.stat().st_size
@@ -465,6 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--big-runs", type=int, default=5, help="measured runs for the big file [5]")
     parser.add_argument("--doctor-runs", type=int, default=3, help="measured runs of doctor [3]")
     parser.add_argument("--size-mb", type=float, default=50, help="size of the big ~/.claude.json [50]")
+    parser.add_argument("--ascii", action="store_true", help="case 3 with an ASCII-only file (no emoji)")
     parser.add_argument("--no-hyperfine", dest="hyperfine", action="store_false", help="time with the own loop")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     parser.add_argument("--reset-big-home", nargs=2, metavar=("PRISTINE", "HOME"), help=argparse.SUPPRESS)
