@@ -693,3 +693,28 @@ def test_project_mcp_approving_another_name_is_not_approval(scratch: Scratch) ->
     settings_file(scratch.settings, {"BIFROST_VIRTUAL_KEY": KEY}, enabledMcpjsonServers=["other"])
 
     assert levels(run(project_mcp, context(scratch))) == [Level.INFO]
+
+
+def test_project_mcp_approved_in_the_projects_own_settings_needs_a_trusted_folder(
+    scratch: Scratch, project_local: Path
+) -> None:
+    """Observed (tests/e2e/README.md): an approval in .claude/settings.local.json counts only once the
+    folder's trust dialog was accepted (hasTrustDialogAccepted in ~/.claude.json)."""
+    apply(scratch, "local", "project-mcp")
+    settings_file(project_local, {"BIFROST_VIRTUAL_KEY": KEY}, enabledMcpjsonServers=["bifrost"])
+    project = str(scratch.project)
+    write(scratch.claude_json, json.dumps({"numStartups": 3, "projects": {project: {"allowedTools": []}}}))
+
+    (row,) = run(project_mcp, context(scratch))
+    assert row.level is Level.INFO
+    assert row.message == (
+        f"project MCP server 'bifrost' is approved in {project_local}, but Claude Code ignores that file "
+        "until you accept this folder's trust dialog"
+    )
+
+    write(scratch.claude_json, json.dumps({"projects": {project: {"hasTrustDialogAccepted": True}}}))
+    (row,) = run(project_mcp, context(scratch))
+    assert (row.level, row.message) == (
+        Level.OK,
+        f"project MCP server 'bifrost' is approved in {project_local} (folder trusted)",
+    )

@@ -6,6 +6,7 @@ import os
 
 from ..engine import read_current
 from ..errors import CbcfgError
+from ..layers import Layer
 from ..targets import ALL
 from .base import CheckResult, Level
 from .context import LocalContext
@@ -17,12 +18,27 @@ network = False
 KEY_VARIABLE = "BIFROST_VIRTUAL_KEY"
 
 
-def _approved(ctx: LocalContext, server: str) -> bool:
-    user = next((layer for layer in ctx.layers if layer.name == "user"), None)
-    if user is None:
+def _approves(layer: Layer | None, server: str) -> bool:
+    if layer is None:
         return False
-    enabled = user.values.get("enabledMcpjsonServers")
-    return user.values.get("enableAllProjectMcpServers") is True or (isinstance(enabled, list) and server in enabled)
+    enabled = layer.values.get("enabledMcpjsonServers")
+    return layer.values.get("enableAllProjectMcpServers") is True or (isinstance(enabled, list) and server in enabled)
+
+
+def _layer(ctx: LocalContext, layer_name: str) -> Layer | None:
+    return next((layer for layer in ctx.layers if layer.name == layer_name), None)
+
+
+def _folder_trusted(ctx: LocalContext) -> bool:
+    """Whether this project's trust dialog was accepted (~/.claude.json projects["<abs path>"]): Claude
+    Code ignores an approval in the project's own settings until then (observed)."""
+    try:
+        current = read_current(ALL["code-mcp"], ctx.layout.claude_json, ctx.layout.home, {"projects": None})
+    except CbcfgError:
+        return False
+    projects = current.document.values.get("projects") if current.document else None
+    entry = projects.get(str(ctx.layout.project)) if isinstance(projects, dict) else None
+    return isinstance(entry, dict) and entry.get("hasTrustDialogAccepted") is True
 
 
 def _key_variable_set(ctx: LocalContext) -> bool:
@@ -57,8 +73,23 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                 f"export {KEY_VARIABLE}=sk-bf-… where Claude Code runs",
             )
         )
-    if _approved(ctx, server):
+    local = _layer(ctx, "project-local")
+    if _approves(_layer(ctx, "user"), server):
         rows.append(CheckResult(name, Level.OK, f"project MCP server {server!r} is approved in your user settings"))
+    elif local is not None and _approves(local, server) and _folder_trusted(ctx):
+        rows.append(
+            CheckResult(name, Level.OK, f"project MCP server {server!r} is approved in {local.shown} (folder trusted)")
+        )
+    elif local is not None and _approves(local, server):
+        rows.append(
+            CheckResult(
+                name,
+                Level.INFO,
+                f"project MCP server {server!r} is approved in {local.shown}, but Claude Code ignores that "
+                "file until you accept this folder's trust dialog",
+                "start claude in this project once and accept the trust dialog",
+            )
+        )
     else:
         rows.append(
             CheckResult(
