@@ -396,3 +396,11 @@ def _run_on_a_terminal(command: list[str], env: dict[str, str], scratch: Scratch
     finally:
         os.close(main)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_profile_with_the_key_on_stdin(scratch: Scratch, gw: Gateway) -> None:
+    args = ["--json", "--profile", "bedrock", "--gateway-url", gw.url, "--key-stdin"]
+    result = scratch.cbcfg("doctor", "--system-root", str(scratch.system_root), *args, stdin=KEY + "\n", env=NO_PROXIES)
+
+    assert levels(result)["key"] == ["ok"]
+    assert {r.virtual_key for r in gw.requests_to("/anthropic/v1/models")} == {KEY}
