@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import BadFileError, RefusedError, UsageError, WriteFailedError
 from .fsio import (
+    SECRET_MODE,
     OnWait,
     Snapshot,
     cbcfg_lock,
@@ -130,6 +131,10 @@ def plan_current(
                 f"{current.shown}: the merged file would be invalid at {problems[0]}",
                 "nothing was written; check the profile's [settings] and [env]",
             )
+    mode = current.snapshot.mode
+    if plan.changed and fragment.secret and mode is not None and mode != SECRET_MODE:
+        note = f"mode {mode:04o} -> {SECRET_MODE:04o}: the file holds the virtual key"
+        plan = replace(plan, notes=(*plan.notes, note))
     return PlannedFile(current, fragment, plan, warnings)
 
 

@@ -1,7 +1,7 @@
 """Every read and write of a target file goes through here.
 
 Writes are atomic (temp file in the same folder, fsync, replace, fsync the folder), keep the file's
-mode and owner, go through symlinks to their target, and create files holding a key as 0600.
+mode and owner, go through symlinks to their target, and leave files holding a key 0600.
 """
 
 from __future__ import annotations
@@ -165,13 +165,13 @@ def _fsync_folder(folder: Path) -> None:
 
 def write_atomically(snapshot: Snapshot, data: bytes, shown: str, secret: bool, mode: int | None = None) -> None:
     """Replace the file ``snapshot`` was read from with ``data``, atomically. ``mode`` forces a mode
-    (rollback restores the one a file had); else an existing file keeps its mode and a new one gets
-    0600 if it holds a key, 0644 if not."""
+    (rollback restores the one a file had); else a file holding a key ends 0600 and any other keeps its
+    mode (0644 when new)."""
     target = snapshot.real
     folder = target.parent
     if mode is None:
-        # An existing file keeps the mode its owner chose (the issue's rule); only new files default.
-        mode = snapshot.mode if snapshot.mode is not None else (SECRET_MODE if secret else NEW_FILE_MODE)
+        # A key in a group- or world-readable file is a leak: key files end 0600 (the plan says so).
+        mode = SECRET_MODE if secret else (snapshot.mode if snapshot.mode is not None else NEW_FILE_MODE)
     owner = (
         (snapshot.uid, snapshot.gid)
         if snapshot.uid is not None and snapshot.gid is not None

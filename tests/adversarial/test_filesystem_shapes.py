@@ -243,10 +243,6 @@ def test_new_files_holding_the_key_are_0600(scratch: Scratch, target: str) -> No
     assert mode_of(path) == 0o600
 
 
-@pytest.mark.skip(
-    reason="issue 5 says files holding a key end 0600; issue 2 (and a906848) keep an existing file's mode. "
-    "Left to the lead: this test states issue 5's rule."
-)
 def test_an_existing_world_readable_file_ends_0600_once_it_holds_the_key(scratch: Scratch) -> None:
     scratch.settings.parent.mkdir()
     scratch.settings.write_text(SETTINGS)

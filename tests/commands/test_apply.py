@@ -478,10 +478,19 @@ def test_bad_gateway_urls_are_refused(scratch: Scratch, url: str) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o600, 0o664])
-def test_an_existing_files_mode_is_kept(scratch: Scratch, mode: int) -> None:
+def test_an_existing_files_mode_is_kept_when_it_holds_no_key(scratch: Scratch, mode: int) -> None:
     write(scratch.settings, "{}\n").chmod(mode)
-    assert apply(scratch, "bedrock", "-t", "code").exit_code == 0
+    assert scratch.cbcfg("apply", "local", "-t", "code", "--yes").exit_code == 0
     assert stat.S_IMODE(scratch.settings.stat().st_mode) == mode
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o664])
+def test_a_readable_file_ends_0600_once_it_holds_the_key_and_the_plan_says_so(scratch: Scratch, mode: int) -> None:
+    write(scratch.settings, "{}\n").chmod(mode)
+    result = scratch.cbcfg("apply", "bedrock", "-t", "code", "--yes", "--json", key=KEY)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(scratch.settings.stat().st_mode) == 0o600
+    assert f"mode {mode:04o} -> 0600" in " ".join(result.json["files"][0]["notes"])
 
 
 def test_a_symlinked_settings_file_is_written_through_and_stays_a_link(scratch: Scratch) -> None:
