@@ -61,6 +61,12 @@ def read_snapshot(path: Path, shown: str) -> Snapshot:
                 raise BadFileError(f"{shown}: is not a regular file (a pipe or device)", "replace it with a file")
             data = handle.read()
     except FileNotFoundError:
+        if path.is_symlink() and not real.parent.is_dir():
+            # Writing would create folders wherever the dangling link points (even /nonexistent/...).
+            raise BadFileError(
+                f"{shown}: is a symlink to {real}, whose folder does not exist",
+                "fix or remove the link (a dotfile manager may not have run yet)",
+            ) from None
         return Snapshot(path, real, None, None, None, None)
     except IsADirectoryError:
         raise BadFileError(f"{shown}: is a folder, not a file", "move the folder away, then run again") from None

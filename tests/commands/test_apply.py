@@ -820,3 +820,23 @@ def test_two_targets_on_one_file_are_refused(scratch: Scratch) -> None:
     same = scratch.cbcfg("apply", "local", "-t", "code", "-t", "code-project", "--yes", key=KEY, env=config_dir)
     assert same.exit_code == 2
     assert scratch.tree() == before
+
+
+def test_a_dangling_symlink_into_a_missing_folder_is_refused_and_creates_nothing(scratch: Scratch) -> None:
+    scratch.settings.parent.mkdir(parents=True)
+    scratch.settings.symlink_to(scratch.root / "nowhere" / "deeper" / "settings.json")
+    before = scratch.tree()
+    result = scratch.cbcfg("apply", "local", "-t", "code", "--yes")
+    assert result.exit_code == 3
+    assert "symlink" in result.error_line()
+    assert scratch.tree() == before
+    assert not (scratch.root / "nowhere").exists()
+
+
+def test_a_dangling_symlink_into_an_existing_folder_is_written_through(scratch: Scratch) -> None:
+    target = scratch.root / "dotfiles" / "settings.json"
+    target.parent.mkdir(parents=True)
+    scratch.settings.parent.mkdir(parents=True)
+    scratch.settings.symlink_to(target)
+    assert scratch.cbcfg("apply", "local", "-t", "code", "--yes").exit_code == 0
+    assert scratch.settings.is_symlink() and "ANTHROPIC_BASE_URL" in target.read_text()
