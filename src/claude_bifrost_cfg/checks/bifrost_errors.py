@@ -95,7 +95,9 @@ def explain_refusal(
         else:
             message = f"Bifrost saw no virtual key in {what}"
         return Explanation(
-            Level.FAILED, message, f"put a Bifrost virtual key ({KEY_PREFIX}…) in the profile, then run cbcfg apply"
+            Level.FAILED,
+            message,
+            f"export BIFROST_VIRTUAL_KEY={KEY_PREFIX}… (or pipe it to --key-stdin), then run cbcfg apply",
         )
     if code == "virtual_key_not_found":
         return Explanation(
