@@ -61,10 +61,10 @@ def doctor(
         from ..checks.network import prepare_network_checks
 
         prepare_network_checks()  # the MCP SDK loads in a thread while the local checks run
+    # The network checks mostly wait on the gateway: the local checks load and run meanwhile.
+    network_results = _in_background(lambda: _network_results(network, no_network, json_output))
     from ..checks.local import run_local_checks
 
-    # The network checks mostly wait on the gateway: the local checks run meanwhile.
-    network_results = _in_background(lambda: _network_results(network, no_network, json_output))
     results = run_local_checks(local)
     results += network_results()
     failed = [r for r in results if r.level in ("failed", "error")]
