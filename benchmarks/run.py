@@ -229,7 +229,7 @@ def mb(size: int) -> str:
     return f"{size / MB:6.1f} MB" if size else "      -  "
 
 
-LABEL_WIDTH = 64
+LABEL_WIDTH = 76
 
 
 def report(result: Result) -> None:
@@ -266,6 +266,7 @@ def case_startup(opts: argparse.Namespace, work: Path, cbcfg: list[str]) -> list
 
 
 HEAVY = "import typer, pydantic, tomlkit, platformdirs, rich"
+MODELS = "; from pydantic import BaseModel"
 
 
 def case_apply(opts: argparse.Namespace, work: Path, cbcfg: list[str], cases: set[str]) -> list[Result]:
@@ -276,6 +277,8 @@ def case_apply(opts: argparse.Namespace, work: Path, cbcfg: list[str], cases: se
     env = scratch_env(typical)
     run_once([*cbcfg, "apply", "local", "--yes", "--home", str(applied)], env)  # the first run writes
     specs = [Spec(f'python -c "{HEAVY}"', [sys.executable, "-c", HEAVY])]
+    # For scale: `import pydantic` is lazy; what using a model loads costs this much more.
+    specs.append(Spec("  the same, plus: from pydantic import BaseModel", [sys.executable, "-c", HEAVY + MODELS]))
     specs.append(
         Spec(
             "cbcfg apply local --dry-run --home <typical>",
@@ -290,9 +293,13 @@ def case_apply(opts: argparse.Namespace, work: Path, cbcfg: list[str], cases: se
             )
         )
     print("2. a dry run in a typical home (settings with hooks, Desktop config, 300 KB ~/.claude.json)", flush=True)
-    base, dry, *rerun = measure(specs, env, opts)
+    base, with_models, dry, *rerun = measure(specs, env, opts)
     results = []
     print_baseline(base)
+    print(
+        f"  {with_models.label:<{LABEL_WIDTH}} {ms(with_models.time)} {mb(with_models.peak)}  "
+        f"{with_models.time / base.time:5.2f}x  (for scale, not a goal)"
+    )
     if "2" in cases:
         results.append(Result("2", dry, base, 1.5, dry.time / base.time))
         report(results[-1])
@@ -482,7 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"machine: {machine()}")
     timing = "hyperfine" if opts.hyperfine else "own loop"
     print(f"method: median of {opts.runs} runs after {opts.warmup} warm-up run(s) ({timing}); peak RSS from wait4\n")
-    print(f"  {'command':<58} {'time':>10} {'peak RSS':>9}   ratio")
+    print(f"  {'command':<{LABEL_WIDTH}} {'time':>10} {'peak RSS':>9}  ratio")
 
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="cbcfg-bench-") as folder:
