@@ -303,7 +303,7 @@ def _detect_style(document: Document) -> _Style:
         unit = "  "
     _, key_end = json.decoder.scanstring(text, first.key_start + 1)  # type: ignore[attr-defined]
     colon = text[key_end : first.value_start]
-    if "\n" in lead or "\n" not in text:
+    if "\n" in lead or "\n" not in text[root.start : root.end]:  # a one-line object, even with a final newline
         return _Style(document.newline, unit, colon or ": ")
     return _Style(document.newline, unit or "  ", colon or ": ")
 
@@ -352,17 +352,21 @@ def _edit_object(
     style: _Style,
     indent: str,
     order: Sequence[tuple[str, ...]] = (),
+    anchors: frozenset[str] = frozenset(),
 ) -> list[Piece]:
     """New text of the object at ``span`` with ``edits`` (paths relative to it) applied, as pieces.
 
     ``order`` lists the owned paths in the profile's order: a new member goes before the first
-    existing one that comes later in it, so reaching a state by way of another profile gives the
-    same bytes as applying it directly."""
+    existing one that cbcfg added (``anchors``: keys and objects it created) and that comes later
+    in it, so reaching a state by way of another profile gives the same bytes as applying it
+    directly. Members the file had before any profile are never anchors: they stay where they are
+    and what cbcfg adds comes after them, whatever the profile."""
     grouped = _nest(edits)
     rank: dict[str, int] = {}
     for position, path in enumerate(order):
         if path:
             rank.setdefault(path[0], position)
+    ours = {m.key for m in span.members if pointer + path_to_pointer((m.key,)) in anchors}
     members = span.members
     if members:
         lead = text[span.start + 1 : members[0].key_start]
@@ -399,7 +403,7 @@ def _edit_object(
             )
         child, _ = scan_object(text, member.value_start, member_pointer, keep={})
         below_order = [path[1:] for path in order if path[:1] == (member.key,)]
-        new_child = _edit_object(text, child, member_pointer, below, prune, style, inner, below_order)
+        new_child = _edit_object(text, child, member_pointer, below, prune, style, inner, below_order, anchors)
         if new_child == ["{}"] and member_pointer in prune:
             continue
         kept.append((index, [(member.key_start, member.value_start), *new_child]))
@@ -412,7 +416,9 @@ def _edit_object(
         at = len(items)
         if key in rank:
             later = (
-                i for i, (index, _) in enumerate(items) if index >= 0 and rank.get(members[index].key, -1) > rank[key]
+                i
+                for i, (index, _) in enumerate(items)
+                if index >= 0 and members[index].key in ours and rank.get(members[index].key, -1) > rank[key]
             )
             at = next(later, at)
         items.insert(at, (-1, [_member_text(key, value, style, inner)]))
@@ -420,6 +426,8 @@ def _edit_object(
     if not items:
         return ["{}"]
     sep_new = ("," + style.newline + inner) if multiline else ("," + (" " if style.unit else ""))
+    if len(members) > 1 and not multiline:  # a one-line object: copy its own ", " or ","
+        sep_new = text[members[0].value_end : members[1].key_start]
     pieces: list[Piece] = ["{", lead]
     previous: int | None = None
     for index, member_pieces in items:
@@ -446,11 +454,19 @@ def _kind_of(first_char: str) -> str:
     return {"[": "a list", '"': "a string", "t": "a boolean", "f": "a boolean", "n": "null"}.get(first_char, "a number")
 
 
-def apply_edits(document: Document, edits: Iterable[Edit], prune: Iterable[str] = (), order: Iterable[str] = ()) -> str:
+def apply_edits(
+    document: Document,
+    edits: Iterable[Edit],
+    prune: Iterable[str] = (),
+    order: Iterable[str] = (),
+    anchors: Iterable[str] = (),
+) -> str:
     """The document's text with ``edits`` applied; untouched bytes are kept exactly.
 
     ``prune`` names objects cbcfg created: they are removed when edits leave them empty.
     ``order``: every pointer cbcfg owns, in the profile's order (where new members are placed).
+    ``anchors``: the members cbcfg added earlier (created objects and keys): new members are placed
+    among these by ``order``, never among the file's own.
     """
     paths = [(pointer_to_path(edit.pointer), edit) for edit in edits]
     if any(not path for path, _ in paths):
@@ -462,7 +478,7 @@ def apply_edits(document: Document, edits: Iterable[Edit], prune: Iterable[str] 
         return json.dumps(value if present else {}, ensure_ascii=False, indent=2) + "\n"
     root = document.root
     ordered = [pointer_to_path(pointer) for pointer in order]
-    new_root = _edit_object(text, root, "", paths, frozenset(prune), style, "", ordered)
+    new_root = _edit_object(text, root, "", paths, frozenset(prune), style, "", ordered, frozenset(anchors))
     return _assemble(text, [(0, root.start), *new_root, (root.end, len(text))])
 
 

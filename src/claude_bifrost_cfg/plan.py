@@ -28,12 +28,15 @@ def digest(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Record:
-    """What cbcfg set in one file: pointer -> digest of the value, and the objects it created."""
+    """What cbcfg set in one file: pointer -> digest of the value, the objects it created, and the
+    owned keys it added (as opposed to keys the file had before: those stay where the user put them,
+    and new keys are placed among cbcfg's own only)."""
 
     target: str
     profile: str
     owned: dict[str, str]
     containers: tuple[str, ...] = ()
+    created: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +44,7 @@ class Record:
             "profile": self.profile,
             "owned": self.owned,
             "containers": list(self.containers),
+            "created": list(self.created),
         }
 
     @classmethod
@@ -50,6 +54,7 @@ class Record:
             profile=str(data["profile"]),
             owned={str(k): str(v) for k, v in dict(data["owned"]).items()},
             containers=tuple(str(c) for c in data.get("containers", ())),
+            created=tuple(str(c) for c in data.get("created", ())),
         )
 
 
@@ -112,6 +117,7 @@ def plan_file(
     changes: list[Change] = []
     drift: list[Drift] = []
     containers = set(previous.containers if previous is not None and document is not None else ())
+    created = set(previous.created if previous is not None and document is not None else ())
 
     for pointer, value in wanted.items():
         found, current = get_at(values or {}, pointer)
@@ -127,6 +133,8 @@ def plan_file(
                 owned[pointer] = earlier[pointer]
                 continue
         containers.update(_missing_parents(values, pointer))
+        if not found:
+            created.add(pointer)
         edits.append(Edit(pointer, value))
         changes.append(Change(pointer, "replace" if found else "add", current if found else None, value))
         owned[pointer] = want
@@ -158,9 +166,9 @@ def plan_file(
             node[parts[-1]] = edit.value
         after = new_document_text(tree)
     else:
-        after = apply_edits(document, edits, prune=containers, order=wanted)
+        after = apply_edits(document, edits, prune=containers, order=wanted, anchors=containers | created)
     kept_containers = tuple(sorted(c for c in containers if any(p.startswith(c + "/") for p in owned)))
-    record = Record(target, profile, owned, kept_containers)
+    record = Record(target, profile, owned, kept_containers, tuple(sorted(p for p in created if p in owned)))
     return FilePlan(target, before, after, tuple(changes), tuple(drift), record, notes)
 
 

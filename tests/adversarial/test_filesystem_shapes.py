@@ -90,13 +90,26 @@ def test_a_symlinked_claude_folder(scratch: Scratch) -> None:
 def test_a_dangling_symlink_gets_its_target_created(scratch: Scratch) -> None:
     """A dotfile manager's link whose file does not exist yet: the file is made where it points."""
     scratch.settings.parent.mkdir()
-    scratch.settings.symlink_to("../dotfiles/not-yet/settings.json")
+    (scratch.home / "dotfiles").mkdir()
+    scratch.settings.symlink_to("../dotfiles/settings.json")
     assert scratch.invoke("apply", "local", "--yes", "-t", "code").code == 0
-    target = scratch.home / "dotfiles" / "not-yet" / "settings.json"
+    target = scratch.home / "dotfiles" / "settings.json"
     assert scratch.settings.is_symlink() and target.is_file()
     assert mode_of(target) == 0o600  # it holds the key
     assert scratch.invoke("rollback", "--yes").code == 0
     assert scratch.settings.is_symlink() and not target.exists()  # as it was: a dangling link
+
+
+def test_a_symlink_into_a_missing_folder_is_refused(scratch: Scratch) -> None:
+    """Its dotfile manager has not run yet: cbcfg does not invent the folder behind its back."""
+    scratch.settings.parent.mkdir()
+    scratch.settings.symlink_to("../dotfiles/not-yet/settings.json")
+    before = scratch.tree()
+    result = scratch.invoke("apply", "local", "--yes", "-t", "code")
+    assert result.code == 3, result
+    assert_one_clean_line(result)
+    assert "is a symlink to" in result.stderr and "whose folder does not exist" in result.stderr
+    assert scratch.tree() == before
 
 
 # --- read-only, folders, missing folders -------------------------------------------------------
@@ -243,9 +256,12 @@ def test_new_files_holding_the_key_are_0600(scratch: Scratch, target: str) -> No
     assert mode_of(path) == 0o600
 
 
-def test_an_existing_world_readable_file_ends_0600_once_it_holds_the_key(scratch: Scratch) -> None:
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o664])
+def test_an_existing_file_ends_0600_once_it_holds_the_key(scratch: Scratch, mode: int) -> None:
     scratch.settings.parent.mkdir()
     scratch.settings.write_text(SETTINGS)
-    scratch.settings.chmod(0o644)
+    scratch.settings.chmod(mode)
     assert scratch.invoke("apply", "local", "--yes", "-t", "code").code == 0
     assert mode_of(scratch.settings) == 0o600
+    assert scratch.invoke("rollback", "--yes").code == 0  # the file as it was, mode included
+    assert mode_of(scratch.settings) == mode
