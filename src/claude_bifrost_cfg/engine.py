@@ -165,9 +165,9 @@ def _what_changes(changes: Sequence[Change]) -> set[tuple[str, str, str]]:
 
 def _replan(item: PlannedFile, layout: Layout, previous: Record | None, profile: str, force: bool) -> PlannedFile:
     """Plan again on the file as it is now; Claude may have rewritten it since the plan was shown."""
-    snapshot = read_snapshot(item.current.path, item.current.shown)
-    if snapshot.data == item.current.snapshot.data:  # the same bytes: the plan stands, no second parse
-        return replace(item, current=replace(item.current, snapshot=replace(snapshot, data=item.current.snapshot.data)))
+    snapshot = read_snapshot(item.current.path, item.current.shown, known=item.current.snapshot.data)
+    if snapshot.data is item.current.snapshot.data:  # the same bytes: the plan stands, no second parse
+        return replace(item, current=replace(item.current, snapshot=snapshot))
     keep = _needed(item.current.target, item.fragment, previous)
     current = read_current(item.current.target, item.current.path, layout.home, keep)
     fresh = plan_current(current, item.fragment, previous, profile, force)
@@ -219,7 +219,7 @@ def commit(
                     profile,
                     [(item.key, item.current.target.name, item.current.snapshot) for item in changing],
                     {item.key: records.get(item.key) for item in changing},
-                    {item.key: (_encoded(item), item.plan.record) for item in changing},
+                    {item.key: (_merged_text(item), item.plan.record) for item in changing},
                 )
                 fault_point("backup-saved", layout.state_dir / RECORDS)
                 _write_all(changing, backup)
@@ -233,15 +233,17 @@ def commit(
     return Committed(backup, tuple(fresh), saved)
 
 
-def _encoded(item: PlannedFile) -> bytes:
+def _merged_text(item: PlannedFile) -> str:
+    """The merged text; encoded piece by piece as it is hashed and written (a 50 MB ~/.claude.json
+    is not held a third time, as bytes)."""
     assert item.plan.after is not None
-    return item.plan.after.encode("utf-8")
+    return item.plan.after
 
 
 def _write_all(changing: Sequence[PlannedFile], backup: BackupSet) -> None:
     for done, item in enumerate(changing):
         try:
-            write_atomically(item.current.snapshot, _encoded(item), item.current.shown, secret=item.fragment.secret)
+            write_atomically(item.current.snapshot, _merged_text(item), item.current.shown, secret=item.fragment.secret)
         except WriteFailedError as exc:
             if done:
                 raise WriteFailedError(

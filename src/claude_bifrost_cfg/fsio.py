@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import BadFileError, BusyError, WriteFailedError
 
@@ -49,7 +50,9 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def read_snapshot(path: Path, shown: str) -> Snapshot:
+def read_snapshot(path: Path, shown: str, known: bytes | None = None) -> Snapshot:
+    """The file as it is now. ``known``: bytes it held earlier; if it still holds exactly them, they
+    are reused (compared a few MB at a time) rather than read into a second copy."""
     real = real_path(path)
     try:
         # O_NONBLOCK: a named pipe in the file's place must be refused, not waited on for a writer.
@@ -59,7 +62,11 @@ def read_snapshot(path: Path, shown: str) -> Snapshot:
                 raise IsADirectoryError(errno.EISDIR, "Is a directory")
             if not stat.S_ISREG(info.st_mode):
                 raise BadFileError(f"{shown}: is not a regular file (a pipe or device)", "replace it with a file")
-            data = handle.read()
+            if known is not None and info.st_size == len(known) and _holds(handle, known):
+                data = known
+            else:
+                handle.seek(0)
+                data = handle.read()
     except FileNotFoundError:
         if path.is_symlink() and not real.parent.is_dir():
             # Writing would create folders wherever the dangling link points (even /nonexistent/...).
@@ -77,6 +84,16 @@ def read_snapshot(path: Path, shown: str) -> Snapshot:
     except OSError as exc:
         raise BadFileError(f"{shown}: cannot read it ({_describe(exc)})", "check the file") from None
     return Snapshot(path, real, data, stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
+
+
+def _holds(handle: BinaryIO, known: bytes) -> bool:
+    view = memoryview(known)
+    at = 0
+    while piece := handle.read(_PIECE):
+        if view[at : at + len(piece)] != piece:
+            return False
+        at += len(piece)
+    return at == len(known)
 
 
 def decode_text(data: bytes, shown: str) -> str:
@@ -169,8 +186,8 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(snapshot: Snapshot, data: bytes, shown: str, secret: bool, mode: int | None = None) -> None:
-    """Replace the file ``snapshot`` was read from with ``data``, atomically. ``mode`` forces a mode
+def write_atomically(snapshot: Snapshot, data: bytes | str, shown: str, secret: bool, mode: int | None = None) -> None:
+    """Replace the file ``snapshot`` was read from with ``data`` (text: UTF-8), atomically. ``mode`` forces a mode
     (rollback restores the one a file had); else a file holding a key ends 0600 and any other keeps its
     mode (0644 when new)."""
     target = snapshot.real
@@ -189,7 +206,8 @@ def write_atomically(snapshot: Snapshot, data: bytes, shown: str, secret: bool, 
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for piece in utf8_pieces(data):
+                    handle.write(piece)
                 fault_point("temp-written", target)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -208,6 +226,18 @@ def write_atomically(snapshot: Snapshot, data: bytes, shown: str, secret: bool, 
         raise WriteFailedError(
             f"{shown}: cannot write it ({_describe(exc)})", "check the folder's permissions and free space"
         ) from None
+
+
+_PIECE = 1 << 22
+
+
+def utf8_pieces(data: bytes | str) -> Iterator[bytes]:
+    """``data`` as UTF-8, a few MB at a time: a large text is never a second time in memory as bytes."""
+    if isinstance(data, bytes):
+        yield data
+        return
+    for start in range(0, len(data), _PIECE):
+        yield data[start : start + _PIECE].encode("utf-8")
 
 
 def remove_file(path: Path, shown: str) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadFileError, NotFoundError, WriteFailedError
-from .fsio import PRIVATE_DIR_MODE, Snapshot, adopt_owner, make_folder, read_snapshot, write_atomically
+from .fsio import PRIVATE_DIR_MODE, Snapshot, adopt_owner, make_folder, read_snapshot, utf8_pieces, write_atomically
 from .plan import Record
 
 RECORDS = "records.json"
@@ -86,8 +86,14 @@ def save_records(state_dir: Path, records: Mapping[str, Record]) -> None:
     )
 
 
-def content_digest(data: bytes | None) -> str:
-    return "absent" if data is None else "sha256:" + hashlib.sha256(data).hexdigest()
+def content_digest(data: bytes | str | None) -> str:
+    """Of the file's bytes (text: its UTF-8)."""
+    if data is None:
+        return "absent"
+    digest = hashlib.sha256()
+    for piece in utf8_pieces(data):
+        digest.update(piece)
+    return "sha256:" + digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,7 @@ def write_backup_set(
     profile: str,
     files: list[tuple[str, str, Snapshot]],
     records_before: Mapping[str, Record | None],
-    after: Mapping[str, tuple[bytes | None, Record | None]] | None = None,
+    after: Mapping[str, tuple[bytes | str | None, Record | None]] | None = None,
 ) -> BackupSet:
     """Copy every file about to change; the manifest is written last, so a set without one is junk.
     ``after``: per path, what the file will hold and the record that goes with it."""
