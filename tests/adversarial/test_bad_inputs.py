@@ -72,10 +72,10 @@ def test_bad_input(scratch: Scratch, case: dict[str, Any]) -> None:
     assert case["message"] in result.stderr, result
     assert scratch.tree() == before, "a refused apply changed files"
 
-    again = scratch.invoke("diff", *[a for a in args if a != "--yes"], stdin=case.get("stdin"))
-    assert again.code == case["exit"], again
-    assert_one_clean_line(again)
-    if placed is not None:
+    if placed is not None:  # diff and status read the same file: they fail and report as cleanly
+        again = scratch.invoke("diff", *[a for a in args if a != "--yes"], stdin=case.get("stdin"))
+        assert again.code == case["exit"], again
+        assert_one_clean_line(again)
         status = scratch.invoke("status", "--json")
         assert status.code == 0, status
         shown = display_path(placed, scratch.home)

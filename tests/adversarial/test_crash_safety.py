@@ -59,7 +59,7 @@ class Baseline:
     def files(self) -> dict[str, bytes]:
         return {target: self.scratch.target_path(target).read_bytes() for target in TARGETS}
 
-    def apply(self, profile: str, **kwargs: str) -> None:
+    def apply(self, profile: str) -> None:
         result = self.scratch.invoke("apply", profile, "--yes", *self.targets(), *self.profiles())
         assert result.code == 0, result
 
