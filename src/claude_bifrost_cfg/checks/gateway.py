@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from claude_bifrost_cfg.checks.base import CheckResult, Level, NetworkContext
 from claude_bifrost_cfg.checks.bifrost_errors import server_message
+from claude_bifrost_cfg.profiles import is_loopback_url
 
 if TYPE_CHECKING:
     import httpx
@@ -68,7 +68,7 @@ def _transport(ctx: NetworkContext) -> CheckResult | None:
     parts = urlsplit(ctx.gateway_url)
     if parts.scheme == "https":
         return CheckResult(name, Level.OK, f"TLS certificate of {ctx.address} is valid and trusted")
-    if not _is_local(parts.hostname or ""):
+    if not is_loopback_url(ctx.gateway_url):
         return CheckResult(
             name,
             Level.WARNING,
@@ -76,12 +76,3 @@ def _transport(ctx: NetworkContext) -> CheckResult | None:
             "serve Bifrost over https and use an https:// gateway URL",
         )
     return None
-
-
-def _is_local(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
