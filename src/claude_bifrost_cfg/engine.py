@@ -73,7 +73,6 @@ class PlannedFile:
     current: Current
     fragment: Fragment
     plan: FilePlan
-    warnings: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -120,7 +119,6 @@ def plan_current(
         )
     except JsonDocError as exc:
         raise BadFileError(f"{current.shown}: {exc}", "fix or remove that key by hand, then run again") from None
-    warnings: tuple[str, ...] = ()
     if plan.changed and plan.after is not None:
         keep = _needed(current.target, fragment, previous)
         after = _parse(plan.after, current.shown, keep).values
@@ -135,7 +133,7 @@ def plan_current(
     if plan.changed and fragment.secret and mode is not None and mode != SECRET_MODE:
         note = f"mode {mode:04o} -> {SECRET_MODE:04o}: the file holds the virtual key"
         plan = replace(plan, notes=(*plan.notes, note))
-    return PlannedFile(current, fragment, plan, warnings)
+    return PlannedFile(current, fragment, plan)
 
 
 def prepare(layout: Layout, rendered: Rendered, targets: Sequence[Target], force: bool) -> list[PlannedFile]:
@@ -185,7 +183,6 @@ def _replan(item: PlannedFile, layout: Layout, previous: Record | None, profile:
 class Committed:
     backup: BackupSet | None
     planned: tuple[PlannedFile, ...]
-    records_saved: bool
 
 
 def commit(
@@ -226,11 +223,10 @@ def commit(
         updated = dict(records)
         for item in fresh:
             updated[item.key] = item.plan.record
-        saved = updated != records or backup is not None
-        if saved:
+        if updated != records or backup is not None:
             fault_point("before-records", layout.state_dir / RECORDS)
             save_records(layout.state_dir, updated)
-    return Committed(backup, tuple(fresh), saved)
+    return Committed(backup, tuple(fresh))
 
 
 def _merged_text(item: PlannedFile) -> str:

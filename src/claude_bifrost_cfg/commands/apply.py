@@ -75,19 +75,16 @@ def apply(
         print_plan(printer, planned)
 
     backup_id = None
-    applied = False
-    if pending and not (dry_run or check):
-        if not yes:
-            if not sys.stdin.isatty():
-                raise RefusedError("changes need confirmation and there is no terminal to ask on", "pass --yes")
-            if not typer.confirm(f"Apply profile {profile!r} to these files?", default=False, err=True):
-                raise RefusedError("not confirmed; nothing was written", "run again and answer y, or pass --yes")
+    applied = pending and not (dry_run or check)
+    if applied and not yes:
+        if not sys.stdin.isatty():
+            raise RefusedError("changes need confirmation and there is no terminal to ask on", "pass --yes")
+        if not typer.confirm(f"Apply profile {profile!r} to these files?", default=False, err=True):
+            raise RefusedError("not confirmed; nothing was written", "run again and answer y, or pass --yes")
+    if not (dry_run or check) and planned:  # with nothing to change, this only brings the records up to date
         committed = commit(request.layout, planned, f"apply {profile}", request.profile.name, force, on_wait=notice)
         planned = list(committed.planned)
         backup_id = committed.backup.id if committed.backup else None
-        applied = True
-    elif not (dry_run or check) and planned:
-        commit(request.layout, planned, f"apply {profile}", request.profile.name, force, on_wait=notice)  # records
 
     summary = summarize_changes(planned)
     if json_output:
