@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from claude_bifrost_cfg.cli import app
 
@@ -173,7 +173,7 @@ class Scratch:
         stdin: str | None = None,
         env: Mapping[str, str | None] | None = None,
     ) -> Result:
-        """``cbcfg ARGS`` in this process (typer's CliRunner: no terminal on stdin or stdout)."""
+        """``cbcfg ARGS`` in this process (click's CliRunner: no terminal on stdin or stdout)."""
         if stdin and stdin.strip():
             self.secrets.append(stdin.strip())
         runner = CliRunner()

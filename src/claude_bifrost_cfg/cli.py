@@ -1,89 +1,174 @@
-"""The ``cbcfg`` command: wires each command module to its name. Nothing heavy is imported here."""
+"""The ``cbcfg`` command: the root options, the table of commands, and the one place errors become a
+line and an exit code. Nothing heavy is imported here.
+
+Commands load lazily, the way click documents it ("lazily loading subcommands"): ``COMMANDS`` maps
+each name to ``"module:attribute"`` and the group imports a command's module only when that command
+runs (or shows its help). The one-line summary ``cbcfg --help`` lists sits in the same table, so the
+list needs no command module at all.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+import io
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
 
-import typer
+import click
 
 from . import __version__
-from .commands import apply, diff, doctor, explain, profiles, rollback, show, status
-from .commands.plain_options import PlainOptionsGroup
+from .commands.common import ROOT_OPTIONS, declared
 
-app = typer.Typer(
-    name="cbcfg",
-    help="Put Claude Code and Claude Desktop behind the Bifrost AI gateway: profiles in, safe merges out.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    cls=PlainOptionsGroup,
+# name -> (where the click command is, its one-line summary), in the order --help lists them.
+COMMANDS: Mapping[str, tuple[str, str]] = {
+    "profiles": ("claude_bifrost_cfg.commands.profiles:profiles", "List the profiles and where each comes from."),
+    "show": ("claude_bifrost_cfg.commands.show:show", "Show what a profile would put in each file (keys masked)."),
+    "diff": ("claude_bifrost_cfg.commands.diff:diff", "Show what 'apply' would change, file by file."),
+    "apply": ("claude_bifrost_cfg.commands.apply:apply", "Apply a profile: merge it into its files, after a diff."),
+    "status": ("claude_bifrost_cfg.commands.status:status", "Per file: which profile cbcfg applied, and drift."),
+    "rollback": ("claude_bifrost_cfg.commands.rollback:rollback", "Restore a backup set (the newest by default)."),
+    "explain": ("claude_bifrost_cfg.commands.explain:explain", "Which value of each setting wins, from which layer."),
+    "doctor": ("claude_bifrost_cfg.commands.doctor:doctor", "Prove that Claude will reach Bifrost."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (click's documented lazy-loading pattern)."""
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.lazy_commands, *sorted(set(super().list_commands(ctx)) - set(self.lazy_commands))]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy_commands:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = self.lazy_commands[cmd_name][0].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module_name}:{attribute} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table's summaries, whole: no command module is imported."""
+        rows = [(name, summary) for name, (_, summary) in self.lazy_commands.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; cbcfg's errors become one line on stderr and a documented exit code."""
+        from .output import error, register_secret
+
+        # Before anything can fail: an error may quote what the user typed, and that may be the key.
+        register_secret(os.environ.get("BIFROST_VIRTUAL_KEY"))
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:
+            from .errors import CbcfgError, ExitCode
+
+            if isinstance(exc, CbcfgError):
+                error(exc.line())
+                raise click.exceptions.Exit(int(exc.code)) from None
+            if os.environ.get("CBCFG_DEBUG"):
+                raise
+            error(f"internal error: {type(exc).__name__}: {exc} (set CBCFG_DEBUG=1 for a traceback; please report it)")
+            raise click.exceptions.Exit(int(ExitCode.INTERNAL)) from None
+        except KeyboardInterrupt:
+            error("interrupted; nothing half-written (writes are atomic)")
+            raise click.exceptions.Exit(130) from None
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's main, with usage errors printed redacted: click quotes the offending argument, and a
+        key pasted as one (``cbcfg apply local sk-bf-…``) must not be printed back."""
+        from .output import clean
+
+        try:
+            result = super().main(args, prog_name or "cbcfg", complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except click.ClickException as exc:
+            shown = io.StringIO()
+            exc.show(file=shown)
+            sys.stderr.write(clean(shown.getvalue()))
+            code = exc.exit_code
+        except click.Abort:
+            sys.stderr.write("Aborted!\n")
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"cbcfg {__version__}")
+        ctx.exit()
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["--help", "-h"]},
+    epilog="Root options may come before or after the command: cbcfg --home DIR status, cbcfg status --home DIR.",
 )
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version, help="Print the version and exit."
+)
+@click.pass_context
+def app(ctx: click.Context, /, **roots: Any) -> None:
+    """Put Claude Code and Claude Desktop behind the Bifrost AI gateway: profiles in, safe merges out.
+
+    profile -> desired state -> current files -> plan (diff) -> atomic write, with backups.
+    """
+    if ctx.invoked_subcommand is None:  # plain ``cbcfg``: the help, and success
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"cbcfg {__version__}")
-        raise typer.Exit()
+app.params.extend(declared(ROOT_OPTIONS))
 
 
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """cbcfg: profile -> desired state -> current files -> plan (diff) -> atomic write, with backups."""
-
-
-app.command("profiles")(profiles.profiles)
-app.command("show")(show.show)
-app.command("diff")(diff.diff)
-app.command("apply")(apply.apply)
-app.command("status")(status.status)
-app.command("rollback")(rollback.rollback)
-app.command("explain")(explain.explain)
-app.command("doctor")(doctor.doctor)
-
-
-def main() -> None:
-    """Run the CLI. Usage errors are printed here, redacted: click echoes the offending argument, and
-    a key pasted as one (``cbcfg apply local sk-bf-…``) must not be printed back."""
-    import io
-    import os
-    import sys
-
-    from .output import clean, register_secret
+def main() -> NoReturn:
+    """Run the CLI as the ``cbcfg`` command."""
+    from .output import register_secret, stdout_closed
 
     register_secret(os.environ.get("BIFROST_VIRTUAL_KEY"))
     # pydantic looks for plugins in every installed package's metadata when the first model is
     # built (15-20 ms); a CLI has no use for them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
-        code = app(standalone_mode=False)
-    except typer.Abort:
-        sys.stderr.write("Aborted!\n")
-        sys.exit(1)
-    except Exception as exc:  # click's usage errors (typer vendors click: match them by shape)
-        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if show is None or not isinstance(exit_code, int):
-            raise
-        shown = io.StringIO()
-        show(file=shown)
-        sys.stderr.write(clean(shown.getvalue()))
-        sys.exit(exit_code)
-    exit_now(code if isinstance(code, int) else 0)
+        code = app.main(prog_name="cbcfg", standalone_mode=False)
+    except BrokenPipeError:  # the reader went away (``| head -1``): what was to be done is done
+        stdout_closed()
+        code = 0
+    exit_now(code)
 
 
-def exit_now(code: int) -> None:
+def exit_now(code: int) -> NoReturn:
     """Exit without tearing every loaded module down one by one, which costs a tenth of a command's
     run (a quarter of a second after doctor loaded the MCP SDK). Every file cbcfg writes is closed by
-    now; only the standard streams need flushing, and if that fails, the normal exit reports it."""
-    import os
-    import sys
+    now; only the standard streams need flushing. A reader that went away takes what it read: the
+    rest of the output is dropped quietly, like any Unix tool's."""
+    from .output import stdout_closed
 
     try:
         sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
+    try:
         sys.stderr.flush()
     except Exception:
         sys.exit(code)

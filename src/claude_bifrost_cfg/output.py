@@ -1,9 +1,15 @@
 """Everything cbcfg prints goes through here: rich on a terminal, plain text otherwise, JSON for
-scripts, and every line redacted of keys first."""
+scripts, and every line redacted of keys first.
+
+A reader that goes away (``cbcfg show bedrock | head -1``) ends the output quietly: the rest is
+dropped, the command carries on to its end (an apply still writes all it planned) and exits as it
+would have. Python ignores SIGPIPE, so a closed pipe is a BrokenPipeError here, never a kill.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -24,6 +30,27 @@ def clean(text: str) -> str:
     return redact(text, _known_secrets)
 
 
+def stdout_closed() -> None:
+    """The reader of stdout went away: point stdout at the null device, so that what is still
+    buffered and whatever comes later go nowhere instead of failing again (Python's documented
+    remedy for EPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (a test's captured stream): nothing to redirect
+        pass
+
+
+def write(stream: TextIO, text: str) -> None:
+    """Write ``text``; if the reader has gone away, drop it (and the rest) quietly."""
+    try:
+        stream.write(text)
+    except BrokenPipeError:
+        if stream is sys.stdout:
+            stdout_closed()
+
+
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -31,7 +58,7 @@ def emit_json(data: Any, stream: TextIO | None = None) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     # A value read from a file may hold a lone surrogate ("\ud800" in JSON): print it escaped again.
     text = _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-    (stream or sys.stdout).write(clean(text) + "\n")
+    write(stream or sys.stdout, clean(text) + "\n")
 
 
 def is_terminal(stream: TextIO | None = None) -> bool:
@@ -58,9 +85,16 @@ class Printer:
         if is_terminal(self.stream) and style:
             from rich.markup import escape
 
-            self.console.print(f"[{style}]{escape(text)}[/]")
+            self._print(f"[{style}]{escape(text)}[/]")
         else:
-            self.stream.write(text + "\n")
+            write(self.stream, text + "\n")
+
+    def _print(self, renderable: Any) -> None:
+        try:
+            self.console.print(renderable)
+        except BrokenPipeError:
+            if self.stream is sys.stdout:
+                stdout_closed()
 
     def diff(self, before: str | None, after: str | None, label: str) -> None:
         lines = unified_diff(before, after, label)
@@ -91,7 +125,7 @@ class Printer:
                 cells[0].stylize(style)
             table.add_row(*cells)
         if terminal:
-            self.console.print(table)
+            self._print(table)
         else:
             import io
 
@@ -99,7 +133,7 @@ class Printer:
 
             text = io.StringIO()
             Console(file=text, width=200, color_system=None, highlight=False).print(table)
-            self.stream.write("".join(line.rstrip() + "\n" for line in text.getvalue().splitlines()))
+            write(self.stream, "".join(line.rstrip() + "\n" for line in text.getvalue().splitlines()))
 
 
 def unified_diff(before: str | None, after: str | None, label: str) -> list[str]:

@@ -1,6 +1,6 @@
 """A scratch home, project and system root, and the two ways to run the real cbcfg in them.
 
-``invoke`` runs the typer app in this process (fast); ``run`` starts ``python -m claude_bifrost_cfg``
+``invoke`` runs the click app in this process (fast); ``run`` starts ``python -m claude_bifrost_cfg``
 (a real process: the only way to kill it, to race two of them, or to see exactly what it prints
 without the redaction state another in-process run left behind).
 """
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from claude_bifrost_cfg.cli import app
 

@@ -1,1 +1,1 @@
-"""One module per command; each imports only typer at the top, the core inside its function."""
+"""One module per command, each a click command that cli.COMMANDS loads when it is used."""

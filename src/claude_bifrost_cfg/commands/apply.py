@@ -3,115 +3,92 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
 
-import typer
+import click
 
-from .common import (
-    DesktopMcpOption,
-    GatewayOption,
-    HomeOption,
-    InsecureOption,
-    JsonOption,
-    KeyStdinOption,
-    PlatformOption,
-    ProfilesDirOption,
-    ProjectOption,
-    SystemRootOption,
-    TargetOption,
-    reports_errors,
-)
+from ..errors import ExitCode, RefusedError
+from ..output import Printer, emit_json, notice, warning
+from ..targets import ALL
+from ..workflow import CLAUDE_CODE, CLAUDE_DESKTOP, ApplyResult, apply_plan, is_pending, plan_request
+from .common import ProfileOptions, RootOptions, confirm, profile_options, root_options
+from .plan_report import plan_json, print_plan
+
+NOT_APPLIED = "Not applied: nothing was written."
 
 
-@reports_errors
-def apply(
-    profile: Annotated[str, typer.Argument(help="Profile name (see 'cbcfg profiles').")],
-    target: TargetOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite keys changed by hand since cbcfg set them.")
-    ] = False,
-    check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 10 if changes are pending, 0 if not.")
-    ] = False,
-    gateway_url: GatewayOption = None,
-    key_stdin: KeyStdinOption = False,
-    desktop_mcp: DesktopMcpOption = "url",
-    allow_insecure: InsecureOption = False,
-    home: HomeOption = None,
-    project: ProjectOption = None,
-    system_root: SystemRootOption = None,
-    platform: PlatformOption = None,
-    profiles_dir: ProfilesDirOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """Apply a profile: merge it into the target files, keeping every key cbcfg does not own."""
-    from ..engine import commit, summarize_changes
-    from ..errors import ExitCode, RefusedError
-    from ..output import Printer, emit_json, notice, warning
-    from .plan_report import plan_json, print_plan
-    from .planning import build_request, plan_request
+class ApplyCommand(click.Command):
+    """apply's help names every target, from the targets registry."""
 
-    request = build_request(
-        profile,
-        home=home,
-        project=project,
-        system_root=system_root,
-        platform=platform,
-        profiles_dir=profiles_dir,
-        targets=target,
-        gateway_url=gateway_url,
-        key_stdin=key_stdin,
-        desktop_mcp=desktop_mcp,
-        allow_insecure=allow_insecure,
-    )
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Targets"):
+            formatter.write_dl([(name, target.description) for name, target in ALL.items()])
+        super().format_epilog(ctx, formatter)
+
+
+@click.command(cls=ApplyCommand)
+@profile_options
+@click.option("--dry-run", is_flag=True, help="Show the plan; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 10 if changes are pending, 0 if not.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (scripts).")
+@click.option("--force", is_flag=True, help="Overwrite keys changed by hand since cbcfg set them.")
+@root_options
+def apply(chosen: ProfileOptions, roots: RootOptions, dry_run: bool, check: bool, yes: bool, force: bool) -> None:
+    """Apply a profile: merge it into the target files, keeping every key cbcfg does not own.
+
+    PROFILE is a profile name (see 'cbcfg profiles').
+    """
+    request = chosen.request(roots)
     planned = plan_request(request, force)
-    pending = any(item.plan.changed for item in planned)
-    printer = Printer(sys.stderr if json_output else None)
+    printer = Printer(sys.stderr if roots.json_output else None)
     for message in request.inputs.warnings:
         warning(message)
-    if not json_output:
+    if not roots.json_output:
         print_plan(printer, planned)
 
-    backup_id = None
-    applied = pending and not (dry_run or check)
-    if applied and not yes:
+    write = not (dry_run or check)
+    if write and is_pending(planned) and not yes:
         if not sys.stdin.isatty():
             raise RefusedError("changes need confirmation and there is no terminal to ask on", "pass --yes")
-        if not typer.confirm(f"Apply profile {profile!r} to these files?", default=False, err=True):
-            raise RefusedError("not confirmed; nothing was written", "run again and answer y, or pass --yes")
-    if not (dry_run or check) and planned:  # with nothing to change, this only brings the records up to date
-        committed = commit(request.layout, planned, f"apply {profile}", request.profile.name, force, on_wait=notice)
-        planned = list(committed.planned)
-        backup_id = committed.backup.id if committed.backup else None
+        if not confirm(f"Apply profile {chosen.profile!r} to these files?"):
+            printer.line(NOT_APPLIED)  # the user's answer, not an error
+            raise click.exceptions.Exit(int(ExitCode.REFUSED))
+    result = apply_plan(request, planned, force, write=write, on_wait=notice)
 
-    summary = summarize_changes(planned)
-    if json_output:
+    if roots.json_output:
         emit_json(
             {
                 "command": "apply",
                 "profile": request.profile.name,
                 "gateway_url": request.inputs.gateway_url,
-                "dry_run": dry_run or check,
-                "applied": applied,
-                "pending": pending and not applied,
-                "backup_set": backup_id,
-                "files": plan_json(planned),
+                "dry_run": not write,
+                "applied": result.applied,
+                "pending": result.pending and not result.applied,
+                "backup_set": result.backup_set,
+                "files": plan_json(result.planned),
                 "warnings": list(request.inputs.warnings),
-                "summary": summary,
+                "summary": result.summary,
             }
         )
-    elif applied:
+    elif result.applied:
         printer.line(
-            f"Applied profile {request.profile.name!r}: {summary['changed']} file(s) changed. "
-            f"Backup set {backup_id} (undo: cbcfg rollback {backup_id}).",
+            f"Applied profile {request.profile.name!r}: {result.summary['changed']} file(s) changed. "
+            f"Backup set {result.backup_set} (undo: cbcfg rollback {result.backup_set}).",
             "green",
         )
-        printer.line("Start a new Claude Code session (or a new Code tab session) for it to take effect.")
-    elif not pending:
+        printer.line(restart_advice(result))
+    elif not result.pending:
         printer.line(f"Nothing to change: every file already matches profile {request.profile.name!r}.", "green")
     else:
         printer.line("Dry run: nothing was written." if dry_run else "Changes are pending (--check).")
-    if check and pending:
-        raise typer.Exit(int(ExitCode.PENDING))
+    if check and result.pending:
+        raise click.exceptions.Exit(int(ExitCode.PENDING))
+
+
+def restart_advice(result: ApplyResult) -> str:
+    """What the user does next, naming the clients whose files changed."""
+    code, desktop = CLAUDE_CODE in result.clients, CLAUDE_DESKTOP in result.clients
+    if code and desktop:
+        return "Restart Claude Desktop and start a new Claude Code session for it to take effect."
+    if desktop:
+        return "Restart Claude Desktop (quit it fully, then open it) for it to take effect."
+    return "Start a new Claude Code session (or a new Code tab session) for it to take effect."

@@ -1,6 +1,13 @@
-"""Options every command shares, and the one place errors become a line and an exit code.
+"""The options commands share, each declared once, and how a command receives them.
 
-Only typer and the standard library are imported here: ``cbcfg --help`` must start fast.
+Only click and the standard library are imported here: ``cbcfg --help`` must start fast.
+
+- ``ROOT_OPTIONS`` (``--home``, ``--project``, ``--system-root``, ``--platform``, ``--profiles-dir``,
+  ``--json``) are accepted by the root group and by every command, so they may come before or after
+  the command's name; ``@root_options`` hands the command one ``RootOptions`` (after wins).
+- ``PROFILE_OPTIONS`` (the profile argument, ``--target``, ``--gateway-url``, ``--key-stdin``,
+  ``--desktop-mcp``, ``--allow-insecure``) are what apply, diff and show share; ``@profile_options``
+  hands the command one ``ProfileOptions``.
 """
 
 from __future__ import annotations
@@ -8,125 +15,219 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import typer
+import click
+from click.core import ParameterSource
 
 if TYPE_CHECKING:
     from ..layout import Layout
     from ..profiles import ProfileSource
+    from ..workflow import Request
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar="CBCFG_HOME",
-        help="Use DIR as the home directory for every user-scope file.",
-        metavar="DIR",
-        show_envvar=True,
+_DIR = click.Path(path_type=Path)
+
+# name -> (flags, click.Option arguments). Each becomes a fresh click.Option per command.
+ROOT_OPTIONS: Mapping[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "home": (
+        ("--home",),
+        {
+            "type": _DIR,
+            "metavar": "DIR",
+            "envvar": "CBCFG_HOME",
+            "show_envvar": True,
+            "help": "Use DIR as the home directory for every user-scope file.",
+        },
     ),
-]
-ProjectOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--project", help="The project for code-project, code-local and project-mcp [default: cwd].", metavar="DIR"
+    "project": (
+        ("--project",),
+        {
+            "type": _DIR,
+            "metavar": "DIR",
+            "help": "The project for code-project, code-local and project-mcp [default: the current folder].",
+        },
     ),
-]
-SystemRootOption = Annotated[
-    Path | None,
-    typer.Option("--system-root", help="Prefix for managed-settings paths (tests, image builds).", metavar="DIR"),
-]
-PlatformOption = Annotated[
-    str | None,
-    typer.Option("--platform", help="Lay files out as on linux, macos or windows [default: this machine]."),
-]
-ProfilesDirOption = Annotated[
-    Path | None,
-    typer.Option("--profiles-dir", help="Look for profiles here first.", metavar="DIR"),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (shape in the README).")]
-TargetOption = Annotated[
-    list[str] | None,
-    typer.Option("--target", "-t", help="Only this target (repeatable); see 'cbcfg show'.", metavar="NAME"),
-]
-GatewayOption = Annotated[
-    str | None,
-    typer.Option(
-        "--gateway-url", help="The gateway's root URL; overrides the profile (env BIFROST_URL).", metavar="URL"
+    "system_root": (
+        ("--system-root",),
+        {"type": _DIR, "metavar": "DIR", "help": "Prefix for managed-settings paths (tests, image builds)."},
     ),
-]
-KeyStdinOption = Annotated[
-    bool, typer.Option("--key-stdin", help="Read the virtual key from standard input (else BIFROST_VIRTUAL_KEY).")
-]
-DesktopMcpOption = Annotated[
-    str, typer.Option("--desktop-mcp", help="Desktop MCP entry form: url (the seed's) or bridge (stdio mcp-remote).")
-]
-InsecureOption = Annotated[
-    bool, typer.Option("--allow-insecure", help="Allow a plain http:// gateway on another machine.")
-]
+    "platform": (
+        ("--platform",),
+        {"metavar": "linux|macos|windows", "help": "Lay files out as on that platform [default: this machine]."},
+    ),
+    "profiles_dir": (
+        ("--profiles-dir",),
+        {"type": _DIR, "metavar": "DIR", "help": "Look for profiles here first."},
+    ),
+    "json_output": (("--json", "json_output"), {"is_flag": True, "help": "Print JSON (shape in the README)."}),
+}
+
+PROFILE_OPTIONS: Mapping[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "target": (
+        ("--target", "-t"),
+        {
+            "multiple": True,
+            "metavar": "NAME",
+            "help": "Only this target (repeatable) [default: the profile's targets].",
+        },
+    ),
+    "gateway_url": (
+        ("--gateway-url",),
+        {"metavar": "URL", "help": "The gateway's root URL; overrides the profile (env BIFROST_URL)."},
+    ),
+    "key_stdin": (
+        ("--key-stdin",),
+        {"is_flag": True, "help": "Read the virtual key from standard input (else BIFROST_VIRTUAL_KEY)."},
+    ),
+    "desktop_mcp": (
+        ("--desktop-mcp",),
+        {
+            "default": "url",
+            "show_default": True,
+            "metavar": "url|bridge",
+            "help": "Desktop MCP entry form: url (the seed's) or bridge (stdio mcp-remote).",
+        },
+    ),
+    "allow_insecure": (
+        ("--allow-insecure",),
+        {"is_flag": True, "help": "Allow a plain http:// gateway on another machine."},
+    ),
+}
+
+
+def declared(table: Mapping[str, tuple[tuple[str, ...], dict[str, Any]]], *names: str) -> list[click.Option]:
+    """Fresh click options for ``names`` (all of the table's by default), in the table's order."""
+    return [
+        click.Option(list(flags), **dict(kwargs)) for name, (flags, kwargs) in table.items() if name in (names or table)
+    ]
+
+
+@dataclass(frozen=True)
+class RootOptions:
+    home: Path | None = None
+    project: Path | None = None
+    system_root: Path | None = None
+    platform: str | None = None
+    profiles_dir: Path | None = None
+    json_output: bool = False
+
+    def layout(self) -> Layout:
+        return build_layout(self.home, self.project, self.system_root, self.platform)
+
+
+@dataclass(frozen=True)
+class ProfileOptions:
+    profile: str
+    targets: tuple[str, ...] = ()
+    gateway_url: str | None = None
+    key_stdin: bool = False
+    desktop_mcp: str = "url"
+    allow_insecure: bool = False
+
+    def request(self, roots: RootOptions, *, need_key: bool = True, allow_placeholder: bool = False) -> Request:
+        """The workflow's request for these options (the key read from stdin or the environment)."""
+        from ..workflow import build_request
+
+        return build_request(
+            self.profile,
+            roots.layout(),
+            key=read_key(self.key_stdin),
+            profiles_dir=roots.profiles_dir,
+            targets=self.targets,
+            gateway_url=self.gateway_url,
+            desktop_mcp=self.desktop_mcp,
+            allow_insecure=self.allow_insecure,
+            need_key=need_key,
+            allow_placeholder=allow_placeholder,
+        )
+
+
+def merged_root_options(ctx: click.Context, given: dict[str, Any]) -> RootOptions:
+    """The command's root options, completed from the root group's: given after the command wins,
+    then given before it, then the environment or the default (as the command parsed it)."""
+    values = {}
+    for name in ROOT_OPTIONS:
+        value = given.pop(name)
+        parent = ctx.parent
+        if (
+            ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE
+            and parent is not None
+            and parent.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        ):
+            value = parent.params[name]
+        values[name] = value
+    return RootOptions(**values)
+
+
+def root_options(command: F) -> F:
+    """Add the root options to a command function, which receives them as ``roots: RootOptions``."""
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        roots = merged_root_options(click.get_current_context(), kwargs)
+        return command(roots=roots, **kwargs)
+
+    return _with_params(wrapper, declared(ROOT_OPTIONS))  # type: ignore[no-any-return]
+
+
+def profile_options(command: F) -> F:
+    """Add PROFILE and the profile options to a command function: it receives ``chosen: ProfileOptions``."""
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        chosen = ProfileOptions(
+            profile=kwargs.pop("profile"),
+            **{"targets" if name == "target" else name: kwargs.pop(name) for name in PROFILE_OPTIONS},
+        )
+        return command(chosen=chosen, **kwargs)
+
+    argument = click.Argument(["profile"], metavar="PROFILE")
+    return _with_params(wrapper, [argument, *declared(PROFILE_OPTIONS)])  # type: ignore[no-any-return]
+
+
+def some_profile_options(*names: str) -> Callable[[F], F]:
+    """Some of the profile options (doctor's --gateway-url, --key-stdin), as plain keyword arguments."""
+
+    def decorate(command: F) -> F:
+        return _with_params(command, declared(PROFILE_OPTIONS, *names))  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def _with_params(function: Callable[..., Any], params: Sequence[click.Parameter]) -> Any:
+    # click.command() reads the parameters a function's decorators attached (click.option does the same).
+    attached: list[click.Parameter] = getattr(function, "__click_params__", [])
+    function.__click_params__ = attached + list(reversed(params))  # type: ignore[attr-defined]
+    return function
+
+
+def confirm(question: str) -> bool:
+    """Ask on stderr (stdout may be a pipe); "no" unless the user answers yes."""
+    return click.confirm(question, default=False, err=True)
 
 
 def build_layout(home: Path | None, project: Path | None, system_root: Path | None, platform: str | None) -> Layout:
-    from ..errors import UsageError
-    from ..layout import Platform, Roots, resolve_layout
+    from ..workflow import build_layout as core
 
-    try:
-        chosen = Platform(platform) if platform else Platform.host()
-    except ValueError:
-        raise UsageError(f"unknown platform {platform!r}", "use linux, macos or windows") from None
-    roots = Roots(
-        platform=chosen,
-        home=(home or Path.home()).absolute(),
-        project=(project or Path.cwd()).absolute(),
-        system_root=system_root.absolute() if system_root else None,
-        home_overridden=home is not None,
-    )
-    return resolve_layout(roots, os.environ)
+    return core(home, project, system_root, platform)
 
 
 def sources(layout: Layout, profiles_dir: Path | None) -> list[ProfileSource]:
-    from ..profiles import profile_sources
+    from ..workflow import profile_sources
 
-    return profile_sources(profiles_dir.absolute() if profiles_dir else None, layout.user_profiles_dir)
+    return profile_sources(layout, profiles_dir)
 
 
 def read_key(key_stdin: bool) -> str | None:
+    """The virtual key: from standard input with --key-stdin, else BIFROST_VIRTUAL_KEY; never an argument."""
     from ..inputs import KEY_ENV
     from ..output import register_secret
 
     key = sys.stdin.readline().strip() if key_stdin else os.environ.get(KEY_ENV) or None
     register_secret(key)
     return key
-
-
-def reports_errors(command: F) -> F:
-    """Turn cbcfg's errors into one line on stderr and a documented exit code; never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..errors import CbcfgError, ExitCode
-        from ..output import error, register_secret
-
-        # Before anything can fail: an error may quote what the user typed, and that may be the key.
-        register_secret(os.environ.get("BIFROST_VIRTUAL_KEY"))
-        try:
-            return command(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except CbcfgError as exc:
-            error(exc.line())
-            raise typer.Exit(int(exc.code)) from None
-        except KeyboardInterrupt:
-            error("interrupted; nothing half-written (writes are atomic)")
-            raise typer.Exit(130) from None
-        except Exception as exc:  # a bug: one line, traceback only on request
-            if os.environ.get("CBCFG_DEBUG"):
-                raise
-            error(f"internal error: {type(exc).__name__}: {exc} (set CBCFG_DEBUG=1 for a traceback; please report it)")
-            raise typer.Exit(int(ExitCode.INTERNAL)) from None
-
-    return wrapper  # type: ignore[return-value]

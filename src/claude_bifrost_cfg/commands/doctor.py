@@ -4,47 +4,39 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+import click
 
-from .common import (
-    GatewayOption,
-    HomeOption,
-    JsonOption,
-    KeyStdinOption,
-    PlatformOption,
-    ProfilesDirOption,
-    ProjectOption,
-    SystemRootOption,
-    reports_errors,
-)
+from .common import RootOptions, root_options, some_profile_options
 
 if TYPE_CHECKING:
     from ..checks.base import CheckResult, NetworkContext
     from ..checks.context import LocalContext
 
 
-@reports_errors
+@click.command()
+@click.option("--profile", "-p", metavar="NAME", help="Check against this profile, applied or not.")
+@click.option("--no-network", is_flag=True, help="Only the local checks.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds for the network checks (all run at once).",
+)
+@click.option("--live", is_flag=True, help="Also send one real one-token request (costs a little).")
+@some_profile_options("gateway_url", "key_stdin")
+@root_options
 def doctor(
-    profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Check against this profile, applied or not.")
-    ] = None,
-    no_network: Annotated[bool, typer.Option("--no-network", help="Only the local checks.")] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds for the network checks (all run at once).")
-    ] = 5.0,
-    live: Annotated[
-        bool, typer.Option("--live", help="Also send one real one-token request (costs a little).")
-    ] = False,
-    gateway_url: GatewayOption = None,
-    key_stdin: KeyStdinOption = False,
-    home: HomeOption = None,
-    project: ProjectOption = None,
-    system_root: SystemRootOption = None,
-    platform: PlatformOption = None,
-    profiles_dir: ProfilesDirOption = None,
-    json_output: JsonOption = False,
+    roots: RootOptions,
+    profile: str | None,
+    no_network: bool,
+    timeout: float,
+    live: bool,
+    gateway_url: str | None,
+    key_stdin: bool,
 ) -> None:
     """Check files, settings layers, the gateway, the key, the models and the MCP endpoint. Writes nothing."""
     import math
@@ -54,8 +46,18 @@ def doctor(
 
     if not math.isfinite(timeout) or timeout <= 0:  # nan or inf would let a silent gateway hang doctor
         raise UsageError("--timeout must be a number of seconds more than 0", "e.g. --timeout 5")
+    json_output = roots.json_output
     local, network = _contexts(
-        profile, gateway_url, key_stdin, home, project, system_root, platform, profiles_dir, timeout, live
+        profile,
+        gateway_url,
+        key_stdin,
+        roots.home,
+        roots.project,
+        roots.system_root,
+        roots.platform,
+        roots.profiles_dir,
+        timeout,
+        live,
     )
     if network is not None and not no_network:
         from ..checks.network import prepare_network_checks
@@ -82,7 +84,7 @@ def doctor(
     else:
         _print(results)
     if failed:
-        raise typer.Exit(int(ExitCode.DOCTOR_FAILED))
+        raise click.exceptions.Exit(int(ExitCode.DOCTOR_FAILED))
 
 
 def _contexts(

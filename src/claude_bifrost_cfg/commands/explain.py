@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
 
-from .common import HomeOption, JsonOption, PlatformOption, ProjectOption, SystemRootOption, reports_errors
+from .common import RootOptions, root_options
 
 
-@reports_errors
-def explain(
-    key: Annotated[str | None, typer.Argument(help="One key, e.g. ANTHROPIC_BASE_URL or model [default: all].")] = None,
-    home: HomeOption = None,
-    project: ProjectOption = None,
-    system_root: SystemRootOption = None,
-    platform: PlatformOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """Show the winning value of each Bifrost-related setting and the layer it comes from."""
+@click.command()
+@click.argument("key", metavar="[KEY]", required=False)
+@root_options
+def explain(roots: RootOptions, key: str | None) -> None:
+    """Show the winning value of each Bifrost-related setting and the layer it comes from.
+
+    KEY is one setting, e.g. ANTHROPIC_BASE_URL or model [default: all].
+    """
     import os
 
     from ..errors import UsageError
@@ -27,12 +25,11 @@ def explain(
     from ..output import Printer, emit_json
     from ..secrets import mask_key
     from ..state import load_records
-    from .common import build_layout
 
     keys = all_keys()
     if key is not None and key not in keys:
         raise UsageError(f"cbcfg does not explain {key!r}", f"keys: {', '.join(keys)}")
-    layout = build_layout(home, project, system_root, platform)
+    layout = roots.layout()
     layers = read_layers(layout, os.environ)
     results = resolve(layers, [key] if key else keys, load_records(layout.state_dir))
 
@@ -62,7 +59,7 @@ def explain(
             }
         )
     problems = [{"layer": layer.name, "file": layer.shown, "error": layer.error} for layer in layers if layer.error]
-    if json_output:
+    if roots.json_output:
         emit_json({"command": "explain", "settings": rows, "problems": problems})
         return
     printer = Printer(sys.stdout)

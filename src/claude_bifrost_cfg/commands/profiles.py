@@ -5,24 +5,20 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .common import HomeOption, JsonOption, PlatformOption, ProfilesDirOption, reports_errors
+import click
+
+from ..errors import CbcfgError
+from ..output import Printer, emit_json
+from ..profiles import list_profiles, load_profile
+from .common import RootOptions, root_options, sources
 
 
-@reports_errors
-def profiles(
-    home: HomeOption = None,
-    platform: PlatformOption = None,
-    profiles_dir: ProfilesDirOption = None,
-    json_output: JsonOption = False,
-) -> None:
+@click.command()
+@root_options
+def profiles(roots: RootOptions) -> None:
     """List the profiles: bundled, yours (user folder) and --profiles-dir, which shadow bundled ones."""
-    from ..errors import CbcfgError
-    from ..output import Printer, emit_json
-    from ..profiles import list_profiles, load_profile
-    from .common import build_layout, sources
-
-    layout = build_layout(home, None, None, platform)
-    found = sources(layout, profiles_dir)
+    layout = roots.layout()
+    found = sources(layout, roots.profiles_dir)
     rows: list[dict[str, Any]] = []
     for listing in list_profiles(found):
         try:
@@ -40,7 +36,7 @@ def profiles(
                 "error": problem,
             }
         )
-    if json_output:
+    if roots.json_output:
         emit_json(
             {"command": "profiles", "profiles": rows, "folders": {source.label: str(source.folder) for source in found}}
         )

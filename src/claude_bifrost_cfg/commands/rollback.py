@@ -4,34 +4,32 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
 
-from .common import HomeOption, JsonOption, PlatformOption, ProjectOption, SystemRootOption, reports_errors
+from ..engine import configured_lock_timeout
+from ..errors import ExitCode, RefusedError
+from ..layout import display_path
+from ..output import Printer, emit_json, notice
+from ..restore import plan_restore, restore_backup_set
+from ..state import find_backup_set, list_backup_sets
+from .common import RootOptions, confirm, root_options
+
+NOT_RESTORED = "Not restored: nothing was written."
 
 
-@reports_errors
-def rollback(
-    set_id: Annotated[str | None, typer.Argument(help="Backup set to restore [default: the newest].")] = None,
-    list_sets: Annotated[bool, typer.Option("--list", help="List the backup sets; restore nothing.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")] = False,
-    home: HomeOption = None,
-    project: ProjectOption = None,
-    system_root: SystemRootOption = None,
-    platform: PlatformOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """Put back every file of a backup set as it was before that apply."""
-    from ..engine import configured_lock_timeout
-    from ..errors import RefusedError
-    from ..layout import display_path
-    from ..output import Printer, emit_json, notice
-    from ..restore import plan_restore, restore_backup_set
-    from ..state import find_backup_set, list_backup_sets
-    from .common import build_layout
+@click.command()
+@click.argument("set_id", metavar="[SET]", required=False)
+@click.option("--list", "list_sets", is_flag=True, help="List the backup sets; restore nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (scripts).")
+@root_options
+def rollback(roots: RootOptions, set_id: str | None, list_sets: bool, yes: bool) -> None:
+    """Put back every file of a backup set as it was before that apply.
 
-    layout = build_layout(home, project, system_root, platform)
+    SET is a backup set's id (see 'cbcfg rollback --list') [default: the newest].
+    """
+    layout = roots.layout()
+    json_output = roots.json_output
     printer = Printer(sys.stderr if json_output else sys.stdout)
     if list_sets:
         sets = list_backup_sets(layout.state_dir)
@@ -77,8 +75,9 @@ def rollback(
     if not yes:
         if not sys.stdin.isatty():
             raise RefusedError("rollback needs confirmation and there is no terminal to ask on", "pass --yes")
-        if not typer.confirm(f"Restore backup set {backup.id}?", default=False, err=True):
-            raise RefusedError("not confirmed; nothing was restored", "run again and answer y, or pass --yes")
+        if not confirm(f"Restore backup set {backup.id}?"):
+            printer.line(NOT_RESTORED)  # the user's answer, not an error
+            raise click.exceptions.Exit(int(ExitCode.REFUSED))
     undo, results = restore_backup_set(layout, backup, configured_lock_timeout(), notice)
     if json_output:
         emit_json(

@@ -4,61 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
 
-from .common import (
-    DesktopMcpOption,
-    GatewayOption,
-    HomeOption,
-    InsecureOption,
-    JsonOption,
-    KeyStdinOption,
-    PlatformOption,
-    ProfilesDirOption,
-    ProjectOption,
-    SystemRootOption,
-    TargetOption,
-    reports_errors,
-)
+from ..layout import display_path
+from ..output import Printer, emit_json, redact_value, warning
+from .common import ProfileOptions, RootOptions, profile_options, root_options
 
 
-@reports_errors
-def show(
-    profile: Annotated[str, typer.Argument(help="Profile name.")],
-    target: TargetOption = None,
-    gateway_url: GatewayOption = None,
-    key_stdin: KeyStdinOption = False,
-    desktop_mcp: DesktopMcpOption = "url",
-    allow_insecure: InsecureOption = False,
-    home: HomeOption = None,
-    project: ProjectOption = None,
-    system_root: SystemRootOption = None,
-    platform: PlatformOption = None,
-    profiles_dir: ProfilesDirOption = None,
-    json_output: JsonOption = False,
-) -> None:
+@click.command()
+@profile_options
+@root_options
+def show(chosen: ProfileOptions, roots: RootOptions) -> None:
     """Show what a profile would put in each file (keys masked). Writes nothing."""
-    from ..layout import display_path
-    from ..output import Printer, emit_json, redact_value, warning
-    from .planning import build_request
-
-    request = build_request(
-        profile,
-        home=home,
-        project=project,
-        system_root=system_root,
-        platform=platform,
-        profiles_dir=profiles_dir,
-        targets=target,
-        gateway_url=gateway_url,
-        key_stdin=key_stdin,
-        desktop_mcp=desktop_mcp,
-        allow_insecure=allow_insecure,
-        need_key=False,
-        allow_placeholder=True,
-    )
+    request = chosen.request(roots, need_key=False, allow_placeholder=True)
     files: list[dict[str, Any]] = []
     for item in request.targets:
         fragment = item.fragment(request.rendered)
@@ -83,7 +43,7 @@ def show(
     }
     for message in request.inputs.warnings:
         warning(message)
-    if json_output:
+    if roots.json_output:
         emit_json(data)
         return
     printer = Printer(sys.stdout)

@@ -6,28 +6,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import HomeOption, JsonOption, PlatformOption, ProjectOption, SystemRootOption, reports_errors
+import click
+
+from ..engine import read_current
+from ..errors import BadFileError
+from ..layout import display_path
+from ..output import Printer, emit_json
+from ..plan import drift_against, top_level_keys
+from ..state import list_backup_sets, load_records
+from ..targets import ALL
+from .common import RootOptions, root_options
 
 
-@reports_errors
-def status(
-    home: HomeOption = None,
-    project: ProjectOption = None,
-    system_root: SystemRootOption = None,
-    platform: PlatformOption = None,
-    json_output: JsonOption = False,
-) -> None:
+@click.command()
+@root_options
+def status(roots: RootOptions) -> None:
     """Show each target file: present, which profile cbcfg applied, drift. Writes nothing."""
-    from ..engine import read_current
-    from ..errors import BadFileError
-    from ..layout import display_path
-    from ..output import Printer, emit_json
-    from ..plan import drift_against, top_level_keys
-    from ..state import list_backup_sets, load_records
-    from ..targets import ALL
-    from .common import build_layout
-
-    layout = build_layout(home, project, system_root, platform)
+    layout = roots.layout()
     records = load_records(layout.state_dir)
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -65,7 +60,7 @@ def status(
             row["state"] = "not managed"
         rows.append(row)
     sets = list_backup_sets(layout.state_dir)
-    if json_output:
+    if roots.json_output:
         emit_json({"command": "status", "files": rows, "last_backup_set": sets[0].id if sets else None})
         return
     printer = Printer(sys.stdout)

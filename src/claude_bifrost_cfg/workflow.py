@@ -1,0 +1,166 @@
+"""The workflow apply, diff and show share — request -> plan -> commit — callable without the CLI.
+
+The commands parse options, call these and render the result; a test or an Ansible module calls
+them directly. Nothing here prints or prompts; the key is passed in (the CLI reads it).
+
+    layout = build_layout(home=Path("/home/alice"))
+    request = build_request("local", layout, key=key)
+    result = apply_profile(request)            # result.applied, result.backup_set, result.clients
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .engine import PlannedFile, commit, prepare, summarize_changes
+from .errors import UsageError
+from .inputs import Inputs, choose_targets, resolve_inputs
+from .layout import Layout, Platform, Roots, display_path, resolve_layout
+from .profiles import Profile, ProfileSource, load_profile
+from .profiles import profile_sources as find_profile_sources
+from .render import DesktopMcpForm, Rendered, render_profile
+from .targets import get_target
+from .targets.base import Target
+
+CLAUDE_CODE = "Claude Code"
+CLAUDE_DESKTOP = "Claude Desktop"
+# The client that reads each target's file; every target not named here is Claude Code's.
+_CLIENT_OF_TARGET = {"desktop": CLAUDE_DESKTOP}
+
+
+def build_layout(
+    home: Path | None = None,
+    project: Path | None = None,
+    system_root: Path | None = None,
+    platform: str | None = None,
+) -> Layout:
+    """Where every file is: this user's home and the current folder unless given."""
+    try:
+        chosen = Platform(platform) if platform else Platform.host()
+    except ValueError:
+        raise UsageError(f"unknown platform {platform!r}", "use linux, macos or windows") from None
+    roots = Roots(
+        platform=chosen,
+        home=(home or Path.home()).absolute(),
+        project=(project or Path.cwd()).absolute(),
+        system_root=system_root.absolute() if system_root else None,
+        home_overridden=home is not None,
+    )
+    return resolve_layout(roots, os.environ)
+
+
+def profile_sources(layout: Layout, profiles_dir: Path | None = None) -> list[ProfileSource]:
+    """Where profiles are looked for: ``profiles_dir`` first, then the user's folder, then the bundled ones."""
+    return find_profile_sources(profiles_dir.absolute() if profiles_dir else None, layout.user_profiles_dir)
+
+
+@dataclass(frozen=True)
+class Request:
+    layout: Layout
+    profile: Profile
+    inputs: Inputs
+    rendered: Rendered
+    targets: tuple[Target, ...]
+
+
+def build_request(
+    profile_name: str,
+    layout: Layout,
+    *,
+    key: str | None,
+    profiles_dir: Path | None = None,
+    targets: Sequence[str] = (),
+    gateway_url: str | None = None,
+    desktop_mcp: str = "url",
+    allow_insecure: bool = False,
+    need_key: bool = True,
+    allow_placeholder: bool = False,
+) -> Request:
+    """The profile, its inputs (URL, key) checked, its desired state, and the target files chosen."""
+    if desktop_mcp not in ("url", "bridge"):
+        raise UsageError(f"--desktop-mcp {desktop_mcp!r} is not a form", "use url or bridge")
+    form: DesktopMcpForm = "url" if desktop_mcp == "url" else "bridge"
+    profile = load_profile(profile_name, profile_sources(layout, profiles_dir))
+    inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key, allow_placeholder)
+    rendered = render_profile(profile, inputs.gateway_url, inputs.key, form)
+    chosen = tuple(get_target(name) for name in choose_targets(profile, list(targets)))
+    refuse_shared_files(chosen, layout)
+    return Request(layout, profile, inputs, rendered, chosen)
+
+
+def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
+    """Two targets on one file (code and code-project when the project is the home) would each be
+    planned from the same bytes and the second write would undo the first: refuse instead."""
+    seen: dict[str, Target] = {}
+    for target in targets:
+        path = target.path(layout)
+        first = seen.setdefault(os.path.realpath(path), target)
+        if first is not target:
+            raise UsageError(
+                f"targets {first.name} and {target.name} are the same file, {display_path(path, layout.home)}",
+                f"pass --project DIR for your project (now {layout.project}), or name only one of them",
+            )
+
+
+def plan_request(request: Request, force: bool) -> list[PlannedFile]:
+    """Every chosen file read, merged with the desired state and checked: what apply would write."""
+    return prepare(request.layout, request.rendered, request.targets, force)
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    request: Request
+    planned: tuple[PlannedFile, ...]
+    pending: bool  # the files differed from the profile when planned
+    applied: bool  # and those changes were written
+    backup_set: str | None  # the backup set of this apply (undo: cbcfg rollback ID)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return summarize_changes(self.planned)
+
+    @property
+    def clients(self) -> tuple[str, ...]:
+        """The clients whose files this apply changed, Claude Code first: those to restart."""
+        changed = {_CLIENT_OF_TARGET.get(item.current.target.name, CLAUDE_CODE) for item in self.planned_changes}
+        return tuple(client for client in (CLAUDE_CODE, CLAUDE_DESKTOP) if client in changed)
+
+    @property
+    def planned_changes(self) -> tuple[PlannedFile, ...]:
+        return tuple(item for item in self.planned if item.plan.changed) if self.applied else ()
+
+
+def is_pending(planned: Sequence[PlannedFile]) -> bool:
+    return any(item.plan.changed for item in planned)
+
+
+def apply_plan(
+    request: Request,
+    planned: Sequence[PlannedFile],
+    force: bool,
+    *,
+    write: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+) -> ApplyResult:
+    """Write a plan made by ``plan_request`` (``write=False``: only report it). With nothing to
+    change, writing only brings cbcfg's records up to date."""
+    pending = is_pending(planned)
+    backup_id = None
+    if write and planned:
+        committed = commit(
+            request.layout, list(planned), f"apply {request.profile.name}", request.profile.name, force, on_wait=on_wait
+        )
+        planned = committed.planned
+        backup_id = committed.backup.id if committed.backup else None
+    return ApplyResult(request, tuple(planned), pending, pending and write, backup_id)
+
+
+def apply_profile(
+    request: Request, force: bool = False, *, write: bool = True, on_wait: Callable[[str], None] | None = None
+) -> ApplyResult:
+    """Plan and write: what ``cbcfg apply --yes`` does, without printing."""
+    return apply_plan(request, plan_request(request, force), force, write=write, on_wait=on_wait)
