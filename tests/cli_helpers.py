@@ -192,8 +192,12 @@ class Scratch:
         env: Mapping[str, str | None] | None = None,
         timeout: float = 20,
         wrapper: Sequence[str] = (),
+        stdout: Any = subprocess.PIPE,
+        stdin_file: Any = None,
     ) -> Result:
-        """``python -m claude_bifrost_cfg ARGS`` as a separate process, end to end."""
+        """``python -m claude_bifrost_cfg ARGS`` as a separate process, end to end. ``stdout`` and
+        ``stdin_file`` (a file descriptor or file) replace the captured stdout and the ``stdin`` text:
+        a closed pipe, a terminal."""
         if stdin and stdin.strip():
             self.secrets.append(stdin.strip())
         full_env = {name: value for name, value in os.environ.items() if name not in SCRUBBED_ENV}
@@ -202,17 +206,19 @@ class Scratch:
                 full_env.pop(name, None)
             else:
                 full_env[name] = value
+        feed: dict[str, Any] = {"stdin": stdin_file} if stdin_file is not None else {"input": stdin or ""}
         completed = subprocess.run(
             [*wrapper, sys.executable, "-m", "claude_bifrost_cfg", *args],
-            input=stdin or "",
-            capture_output=True,
+            **feed,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
             text=True,
             env=full_env,
             cwd=self.project,
             timeout=timeout,
             check=False,
         )
-        result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+        result = Result(tuple(args), completed.returncode, completed.stdout or "", completed.stderr)
         self.check_clean(result)
         return result
 

@@ -143,8 +143,9 @@ app.params.extend(declared(ROOT_OPTIONS))
 
 def main() -> NoReturn:
     """Run the CLI as the ``cbcfg`` command."""
-    from .output import register_secret, stdout_closed
+    from .output import end_output_quietly_on_closed_pipe, register_secret, stdout_closed
 
+    end_output_quietly_on_closed_pipe()
     register_secret(os.environ.get("BIFROST_VIRTUAL_KEY"))
     # pydantic looks for plugins in every installed package's metadata when the first model is
     # built (15-20 ms); a CLI has no use for them.

@@ -42,6 +42,39 @@ def stdout_closed() -> None:
         pass
 
 
+class QuietStdout:
+    """sys.stdout as the ``cbcfg`` command sets it up: the same stream, except that a reader going
+    away ends the output quietly wherever the write comes from (click prints help and the version
+    itself, and would turn EPIPE into exit code 1)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            stdout_closed()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            stdout_closed()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding, buffer, ...: the stream's own
+        return getattr(self._stream, name)
+
+
+def end_output_quietly_on_closed_pipe() -> None:
+    if not isinstance(sys.stdout, QuietStdout):
+        sys.stdout = QuietStdout(sys.stdout)
+
+
 def write(stream: TextIO, text: str) -> None:
     """Write ``text``; if the reader has gone away, drop it (and the rest) quietly."""
     try:
