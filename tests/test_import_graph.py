@@ -7,6 +7,7 @@ are in benchmarks/run.py.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -75,3 +76,37 @@ def test_the_check_sees_a_heavy_import(tmp_path: Path) -> None:
     """The log parsing is not vacuous: a process that does import a heavy library is caught."""
     modules = imported_modules([sys.executable, "-c", "import claude_bifrost_cfg.cli, tomlkit"], scratch_env(tmp_path))
     assert "tomlkit" in heavy_in(modules)
+
+
+LOADED = """
+import json, sys
+from claude_bifrost_cfg.cli import app
+app.main(sys.argv[1:], standalone_mode=False)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_modules(argv: list[str], env: dict[str, str]) -> set[str]:
+    """Every module loaded after running ``cbcfg ARGV`` (sys.modules: the import log does not show
+    modules loaded with importlib.import_module, which is how commands are loaded)."""
+    done = subprocess.run([sys.executable, "-c", LOADED, *argv], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def command_modules(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.startswith("claude_bifrost_cfg.commands.")}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], []], ids=["--help", "--version", "no-arguments"])
+def test_help_loads_no_command_module(tmp_path: Path, argv: list[str]) -> None:
+    """Commands load lazily (cli.COMMANDS): the command list comes from the table, not the modules."""
+    modules = loaded_modules(argv, scratch_env(tmp_path))
+    assert heavy_in(modules) == []
+    assert command_modules(modules) == {"claude_bifrost_cfg.commands.common"}
+    assert "claude_bifrost_cfg.workflow" not in modules
+
+
+def test_a_command_loads_only_its_own_module(tmp_path: Path) -> None:
+    modules = loaded_modules(["status", "--help"], scratch_env(tmp_path))
+    assert command_modules(modules) == {"claude_bifrost_cfg.commands.common", "claude_bifrost_cfg.commands.status"}
