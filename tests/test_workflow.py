@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from claude_bifrost_cfg.commands.common import build_layout, sources
 from claude_bifrost_cfg.errors import RefusedError
-from claude_bifrost_cfg.workflow import CLAUDE_CODE, CLAUDE_DESKTOP, apply_profile, build_layout, build_request
+from claude_bifrost_cfg.workflow import CLAUDE_CODE, CLAUDE_DESKTOP, apply_profile, build_request
 from tests.cli_helpers import KEY, SCRUBBED_ENV
 
 
@@ -24,7 +25,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_apply_profile_writes_and_reports(home: Path, tmp_path: Path) -> None:
     layout = build_layout(home, tmp_path / "project", platform="linux")
-    request = build_request("local", layout, key=KEY, targets=["code", "desktop"])
+    request = build_request("local", layout, sources(layout, None), key=KEY, targets=["code", "desktop"])
     result = apply_profile(request)
     assert result.pending and result.applied and result.backup_set
     assert result.clients == (CLAUDE_CODE, CLAUDE_DESKTOP)
@@ -33,13 +34,15 @@ def test_apply_profile_writes_and_reports(home: Path, tmp_path: Path) -> None:
     assert settings["env"]["ANTHROPIC_API_KEY"] == KEY
     assert not (tmp_path / "real-home").exists()
 
-    again = apply_profile(build_request("local", layout, key=KEY, targets=["code", "desktop"]))
+    again = apply_profile(build_request("local", layout, sources(layout, None), key=KEY, targets=["code", "desktop"]))
     assert not again.pending and not again.applied and again.clients == ()
 
 
 def test_apply_profile_without_writing_is_a_dry_run(home: Path, tmp_path: Path) -> None:
     layout = build_layout(home, tmp_path, platform="linux")
-    result = apply_profile(build_request("local", layout, key=KEY, targets=["code"]), write=False)
+    result = apply_profile(
+        build_request("local", layout, sources(layout, None), key=KEY, targets=["code"]), write=False
+    )
     assert result.pending and not result.applied and result.backup_set is None
     assert not any(home.iterdir())
 
@@ -47,5 +50,5 @@ def test_apply_profile_without_writing_is_a_dry_run(home: Path, tmp_path: Path) 
 def test_inputs_are_checked_as_apply_checks_them(home: Path, tmp_path: Path) -> None:
     layout = build_layout(home, tmp_path, platform="linux")
     with pytest.raises(RefusedError, match="example gateway URL"):
-        build_request("production", layout, key=KEY, targets=["code"])
+        build_request("production", layout, sources(layout, None), key=KEY, targets=["code"])
     assert not any(home.iterdir())

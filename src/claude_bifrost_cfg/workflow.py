@@ -3,9 +3,9 @@
 The commands parse options, call these and render the result; a test or an Ansible module calls
 them directly. Nothing here prints or prompts; the key is passed in (the CLI reads it).
 
-    layout = build_layout(home=Path("/home/alice"))
-    request = build_request("local", layout, key=key)
-    result = apply_profile(request)            # result.applied, result.backup_set, result.clients
+    layout = build_layout(home=Path("/home/alice"))  # commands.common: the roots -> layout
+    request = build_request("local", layout, sources(layout, None), key=key)
+    result = apply_profile(request)  # result.applied, result.backup_set, result.clients
 """
 
 from __future__ import annotations
@@ -13,15 +13,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .engine import PlannedFile, commit, prepare, summarize_changes
 from .errors import UsageError
 from .inputs import Inputs, choose_targets, resolve_inputs
-from .layout import Layout, Platform, Roots, display_path, resolve_layout
+from .layout import Layout, display_path
 from .profiles import Profile, ProfileSource, load_profile
-from .profiles import profile_sources as find_profile_sources
 from .render import DesktopMcpForm, Rendered, render_profile
 from .targets import get_target
 from .targets.base import Target
@@ -30,32 +28,6 @@ CLAUDE_CODE = "Claude Code"
 CLAUDE_DESKTOP = "Claude Desktop"
 # The client that reads each target's file; every target not named here is Claude Code's.
 _CLIENT_OF_TARGET = {"desktop": CLAUDE_DESKTOP}
-
-
-def build_layout(
-    home: Path | None = None,
-    project: Path | None = None,
-    system_root: Path | None = None,
-    platform: str | None = None,
-) -> Layout:
-    """Where every file is: this user's home and the current folder unless given."""
-    try:
-        chosen = Platform(platform) if platform else Platform.host()
-    except ValueError:
-        raise UsageError(f"unknown platform {platform!r}", "use linux, macos or windows") from None
-    roots = Roots(
-        platform=chosen,
-        home=(home or Path.home()).absolute(),
-        project=(project or Path.cwd()).absolute(),
-        system_root=system_root.absolute() if system_root else None,
-        home_overridden=home is not None,
-    )
-    return resolve_layout(roots, os.environ)
-
-
-def profile_sources(layout: Layout, profiles_dir: Path | None = None) -> list[ProfileSource]:
-    """Where profiles are looked for: ``profiles_dir`` first, then the user's folder, then the bundled ones."""
-    return find_profile_sources(profiles_dir.absolute() if profiles_dir else None, layout.user_profiles_dir)
 
 
 @dataclass(frozen=True)
@@ -70,9 +42,9 @@ class Request:
 def build_request(
     profile_name: str,
     layout: Layout,
+    profile_sources: Sequence[ProfileSource],
     *,
     key: str | None,
-    profiles_dir: Path | None = None,
     targets: Sequence[str] = (),
     gateway_url: str | None = None,
     desktop_mcp: str = "url",
@@ -84,7 +56,7 @@ def build_request(
     if desktop_mcp not in ("url", "bridge"):
         raise UsageError(f"--desktop-mcp {desktop_mcp!r} is not a form", "use url or bridge")
     form: DesktopMcpForm = "url" if desktop_mcp == "url" else "bridge"
-    profile = load_profile(profile_name, profile_sources(layout, profiles_dir))
+    profile = load_profile(profile_name, list(profile_sources))
     inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key, allow_placeholder)
     rendered = render_profile(profile, inputs.gateway_url, inputs.key, form)
     chosen = tuple(get_target(name) for name in choose_targets(profile, list(targets)))

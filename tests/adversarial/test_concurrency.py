@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from claude_bifrost_cfg.commands.common import build_layout, sources
 from claude_bifrost_cfg.engine import commit
 from claude_bifrost_cfg.errors import RefusedError
-from claude_bifrost_cfg.workflow import Request, build_layout, build_request, plan_request
+from claude_bifrost_cfg.workflow import Request, build_request, plan_request
 from tests.adversarial.scratch import KEY, Scratch, assert_one_clean_line
 
 CLAUDE_JSON = '{\n  "numStartups": 3,\n  "projects": {\n    "/src/p": {"allowedTools": []}\n  }\n}\n'
@@ -190,7 +191,7 @@ def test_the_lock_of_a_symlinked_claude_json_is_beside_the_link(scratch: Scratch
 def _request(scratch: Scratch, profile: str, profiles_dir: Path | None = None) -> Request:
     layout = build_layout(scratch.home, scratch.project, scratch.system_root, "linux")
     key = os.environ.get("BIFROST_VIRTUAL_KEY")
-    return build_request(profile, layout, key=key, profiles_dir=profiles_dir, targets=["code", "code-mcp"])
+    return build_request(profile, layout, sources(layout, profiles_dir), key=key, targets=["code", "code-mcp"])
 
 
 def test_a_file_changed_between_plan_and_write_is_merged_again(

@@ -133,11 +133,12 @@ class ProfileOptions:
         """The workflow's request for these options (the key read from stdin or the environment)."""
         from ..workflow import build_request
 
+        layout = roots.layout()
         return build_request(
             self.profile,
-            roots.layout(),
+            layout,
+            sources(layout, roots.profiles_dir),
             key=read_key(self.key_stdin),
-            profiles_dir=roots.profiles_dir,
             targets=self.targets,
             gateway_url=self.gateway_url,
             desktop_mcp=self.desktop_mcp,
@@ -211,16 +212,33 @@ def confirm(question: str) -> bool:
     return click.confirm(question, default=False, err=True)
 
 
-def build_layout(home: Path | None, project: Path | None, system_root: Path | None, platform: str | None) -> Layout:
-    from ..workflow import build_layout as core
+def build_layout(
+    home: Path | None = None, project: Path | None = None, system_root: Path | None = None, platform: str | None = None
+) -> Layout:
+    """Where every file is: this user's home and the current folder unless given. Light on purpose
+    (layout and errors only): explain and profiles need a layout and nothing of the workflow."""
+    from ..errors import UsageError
+    from ..layout import Platform, Roots, resolve_layout
 
-    return core(home, project, system_root, platform)
+    try:
+        chosen = Platform(platform) if platform else Platform.host()
+    except ValueError:
+        raise UsageError(f"unknown platform {platform!r}", "use linux, macos or windows") from None
+    roots = Roots(
+        platform=chosen,
+        home=(home or Path.home()).absolute(),
+        project=(project or Path.cwd()).absolute(),
+        system_root=system_root.absolute() if system_root else None,
+        home_overridden=home is not None,
+    )
+    return resolve_layout(roots, os.environ)
 
 
 def sources(layout: Layout, profiles_dir: Path | None) -> list[ProfileSource]:
-    from ..workflow import profile_sources
+    """Where profiles are looked for: ``profiles_dir`` first, then the user's folder, then the bundled ones."""
+    from ..profiles import profile_sources
 
-    return profile_sources(layout, profiles_dir)
+    return profile_sources(profiles_dir.absolute() if profiles_dir else None, layout.user_profiles_dir)
 
 
 def read_key(key_stdin: bool) -> str | None:
