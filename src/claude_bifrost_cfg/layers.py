@@ -167,8 +167,8 @@ def resolution_keys() -> tuple[str, ...]:
 
 # Tier -> the variable that pins it (what the alias resolves to).
 TIER_VARIABLES = {
-    "opus": "ANTHROPIC_DEFAULT_OPUS_MODEL",
     "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "opus": "ANTHROPIC_DEFAULT_OPUS_MODEL",
     "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
     "fable": "ANTHROPIC_DEFAULT_FABLE_MODEL",
 }
@@ -303,7 +303,7 @@ class Credentials:
     def conflict(self) -> tuple[Credential, ...]:
         """The key credentials sent at once (x-api-key and Bearer), when there are two."""
         keys = tuple(c for c in self.sent if c.header in ("authorization", "x-api-key"))
-        return keys if len(keys) > 1 else ()
+        return keys if len({c.source for c in keys}) > 1 else ()
 
     def headers(self) -> dict[str, str]:
         """The credential headers as sent, those cbcfg can see (not apiKeyHelper's output)."""

@@ -34,7 +34,7 @@ def explain(scratch: Scratch, *args: str, env: dict[str, str | None] | None = No
 def settings(scratch: Scratch, *args: str, env: dict[str, str | None] | None = None) -> dict[str, dict[str, Any]]:
     result = explain(scratch, "--json", *args, env=env)
     assert result.exit_code == 0, result.output
-    assert set(result.json) == {"command", "settings", "problems"}
+    assert set(result.json) == {"command", "settings", "problems", "model", "credentials"}
     assert result.json["command"] == "explain"
     rows = {}
     for row in result.json["settings"]:
