@@ -285,7 +285,8 @@ class Credential:
 
     @property
     def shown_header(self) -> str:
-        return "Authorization: Bearer" if self.header == "authorization" else self.header
+        # Not "Bearer <word>": output redaction masks whatever follows "Bearer ".
+        return "Authorization (Bearer)" if self.header == "authorization" else self.header
 
     @property
     def where(self) -> str:

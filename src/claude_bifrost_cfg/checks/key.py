@@ -77,13 +77,15 @@ def _sent_as(ctx: NetworkContext) -> str:
     """How the key travels: one header, or both with the one Bifrost reads named."""
     if not ctx.key:
         return "no key"
-    read = _shown(ctx.key_header)
     sent = [_shown(header) for header in key_headers(ctx)]
-    return read if len(sent) <= 1 else f"{' and '.join(sent)}; Bifrost reads the {read} one"
+    if len(sent) <= 1:
+        return "Authorization: Bearer" if ctx.key_header == "bearer" else ctx.key_header
+    return f"{' and '.join(sent)}; Bifrost reads the {_shown(ctx.key_header)} one"
 
 
 def _shown(header: str) -> str:
-    return "Authorization: Bearer" if header in ("bearer", "authorization") else header
+    # Not "Bearer <word>": output redaction masks whatever follows "Bearer ".
+    return "Authorization (Bearer)" if header in ("bearer", "authorization") else header
 
 
 async def _live(ctx: NetworkContext, client: httpx.AsyncClient, headers: dict[str, str], model: str) -> CheckResult:
