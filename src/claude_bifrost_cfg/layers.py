@@ -19,6 +19,7 @@ from .fsio import decode_text, read_snapshot
 from .jsondoc import JsonDocError, parse_document
 from .layout import Layout, display_path
 from .plan import Record, digest
+from .secrets import mask_key
 
 ENV_KEYS = (
     "ANTHROPIC_BASE_URL",
@@ -216,6 +217,22 @@ class ModelChoice:
         """The model names that go out for the default model."""
         return tuple(use.sent for use in self.tiers) if self.tiers else (str(self.value),)
 
+    def as_json(self) -> dict[str, Any]:
+        """The choice for ``explain --json``."""
+        return {
+            "key": self.key,
+            "value": self.value,
+            "layer": self.source.layer if self.source else None,
+            "file": self.source.shown if self.source else None,
+            "alias": self.alias,
+            "sends": list(self.sends),
+            "tiers": [
+                {"tier": use.tier, "variable": use.variable, "pinned": use.pin.value if use.pin else None}
+                for use in self.tiers
+            ],
+            "unpinned": [use.tier for use in self.unpinned],
+        }
+
     @property
     def chosen_by(self) -> str:
         """For messages: 'model = "opus" (user ~/.claude/settings.json)' or "Claude Code's default"."""
@@ -292,6 +309,16 @@ class Credential:
     def where(self) -> str:
         return f"{self.source} ({self.setting.where})" if self.setting is not None else self.source
 
+    def as_json(self) -> dict[str, Any]:
+        """For ``explain --json``: the value masked, never whole."""
+        return {
+            "header": self.header,
+            "source": self.source,
+            "layer": self.setting.layer if self.setting else None,
+            "file": self.setting.shown if self.setting else None,
+            "value": mask_key(self.value) if self.value else None,
+        }
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -320,6 +347,13 @@ class Credentials:
     @property
     def values(self) -> tuple[str, ...]:
         return tuple(c.value for c in self.sent if c.value)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sent": [c.as_json() for c in self.sent],
+            "bifrost_reads": self.read.as_json() if self.read else None,
+            "conflict": bool(self.conflict),
+        }
 
 
 def custom_header(text: object, name: str) -> str | None:

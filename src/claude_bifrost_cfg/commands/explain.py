@@ -10,7 +10,7 @@ import typer
 from .common import HomeOption, JsonOption, PlatformOption, ProjectOption, SystemRootOption, reports_errors
 
 if TYPE_CHECKING:
-    from ..layers import Credential, Credentials, ModelChoice
+    from ..layers import Credentials, ModelChoice
 
 
 @reports_errors
@@ -76,44 +76,14 @@ def explain(
             }
         )
     problems = [{"layer": layer.name, "file": layer.shown, "error": layer.error} for layer in layers if layer.error]
-    model_row = {
-        "key": model.key,
-        "value": model.value,
-        "layer": model.source.layer if model.source else None,
-        "file": model.source.shown if model.source else None,
-        "alias": model.alias,
-        "sends": list(model.sends),
-        "tiers": [
-            {"tier": use.tier, "variable": use.variable, "pinned": use.pin.value if use.pin else None}
-            for use in model.tiers
-        ],
-        "unpinned": [use.tier for use in model.unpinned],
-    }
-
-    def credential_row(c: Credential | None) -> dict[str, Any] | None:
-        if c is None:
-            return None
-        return {
-            "header": c.header,
-            "source": c.source,
-            "layer": c.setting.layer if c.setting else None,
-            "file": c.setting.shown if c.setting else None,
-            "value": mask_key(c.value) if c.value else None,
-        }
-
-    credentials_row = {
-        "sent": [credential_row(c) for c in credentials.sent],
-        "bifrost_reads": credential_row(credentials.read),
-        "conflict": bool(credentials.conflict),
-    }
     if json_output:
         emit_json(
             {
                 "command": "explain",
                 "settings": rows,
                 "problems": problems,
-                "model": model_row,
-                "credentials": credentials_row,
+                "model": model.as_json(),
+                "credentials": credentials.as_json(),
             }
         )
         return
