@@ -494,7 +494,7 @@ def test_cors_gaps_never_concern_claude_code_the_cli(gateway: Gateway) -> None:
     row = one(doctor(context(gateway.url), _named("cors")), "cors")
 
     assert row.level is Level.WARNING  # never worse: only a browser-based client is affected
-    assert "Claude Code (the CLI) needs no CORS" in row.message
+    assert "Claude Code, the CLI, needs no CORS" in row.message
 
 
 # -- the credentials sent -----------------------------------------------------------------------

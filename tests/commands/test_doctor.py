@@ -490,4 +490,4 @@ def test_cors_gaps_name_the_browser_client_and_spare_the_cli(scratch: Scratch, g
 
     assert row["level"] == "warning"
     assert "Claude Desktop's Code/Cowork tabs" in row["message"]
-    assert "Claude Code (the CLI) needs no CORS" in row["message"]
+    assert "Claude Code, the CLI, needs no CORS" in row["message"]

@@ -28,7 +28,7 @@ network = True
 
 ORIGIN = "https://claude.ai"
 CLIENT = "Claude Desktop's Code/Cowork tabs"
-_NOT_CLI = "Claude Code (the CLI) needs no CORS"
+_NOT_CLI = "Claude Code, the CLI, needs no CORS"
 _SETTING = "Bifrost's client.allowed_headers"
 
 
@@ -67,7 +67,7 @@ async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResul
     else:
         fix = f'set {_SETTING} to ["*"], or add to it: {", ".join(missing)}'
         message = f"CORS does not allow {len(missing)} headers {CLIENT} send: {_compact(missing)}"
-    return [CheckResult(name, Level.WARNING, f"{message} ({_NOT_CLI})", fix)]
+    return [CheckResult(name, Level.WARNING, f"{message}; {_NOT_CLI}", fix)]
 
 
 def allows(allowed: set[str], header: str, *, credentialed: bool) -> bool:
