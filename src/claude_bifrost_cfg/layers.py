@@ -241,6 +241,11 @@ class ModelChoice:
         return f"{self.key} = {self.value!r} ({self.source.where})"
 
 
+def winner_of(effective: Mapping[str, Effective], key: str) -> Setting | None:
+    found = effective.get(key)
+    return found.winner if found is not None else None
+
+
 def _alias(value: str) -> str | None:
     name = value.strip().lower()
     name = name.removesuffix("[1m]").strip()
@@ -253,15 +258,13 @@ def resolve_model(effective: Mapping[str, Effective]) -> ModelChoice:
     the tier pins ``ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU,FABLE}_MODEL``, unpinned when none is set.
     """
 
-    def winner(key: str) -> Setting | None:
-        found = effective.get(key)
-        return found.winner if found is not None else None
-
     def uses(tiers: tuple[str, ...]) -> tuple[TierUse, ...]:
-        return tuple(TierUse(tier, TIER_VARIABLES[tier], _pin(winner(TIER_VARIABLES[tier]))) for tier in tiers)
+        return tuple(
+            TierUse(tier, TIER_VARIABLES[tier], _pin(winner_of(effective, TIER_VARIABLES[tier]))) for tier in tiers
+        )
 
     def default() -> ModelChoice:
-        setting = winner("ANTHROPIC_DEFAULT_MODEL")
+        setting = winner_of(effective, "ANTHROPIC_DEFAULT_MODEL")
         value = setting.value if setting is not None else None
         if isinstance(value, str) and value.strip():
             alias = _alias(value)
@@ -272,7 +275,7 @@ def resolve_model(effective: Mapping[str, Effective]) -> ModelChoice:
         return ModelChoice(None, None, None, None, uses((DEFAULT_TIER,)))
 
     for key in ("ANTHROPIC_MODEL", "model"):
-        setting = winner(key)
+        setting = winner_of(effective, key)
         value = setting.value if setting is not None else None
         if not isinstance(value, str) or not value.strip():  # the client skips an empty value
             continue
@@ -375,18 +378,16 @@ def resolve_credentials(effective: Mapping[str, Effective]) -> Credentials:
     ``x-bf-vk`` comes from ``ANTHROPIC_CUSTOM_HEADERS``.
     """
 
-    def winner(key: str) -> Setting | None:
-        found = effective.get(key)
-        return found.winner if found is not None else None
-
     def text(setting: Setting | None) -> str | None:
         return setting.value if setting is not None and isinstance(setting.value, str) and setting.value else None
 
     sent: list[Credential] = []
-    custom = winner("ANTHROPIC_CUSTOM_HEADERS")
+    custom = winner_of(effective, "ANTHROPIC_CUSTOM_HEADERS")
     if (vk := custom_header(custom.value if custom else None, "x-bf-vk")) is not None and custom is not None:
         sent.append(Credential("x-bf-vk", "ANTHROPIC_CUSTOM_HEADERS", custom, vk))
-    token, api_key, helper = winner("ANTHROPIC_AUTH_TOKEN"), winner("ANTHROPIC_API_KEY"), winner(HELPER)
+    token = winner_of(effective, "ANTHROPIC_AUTH_TOKEN")
+    api_key = winner_of(effective, "ANTHROPIC_API_KEY")
+    helper = winner_of(effective, HELPER)
     helper = helper if text(helper) else None
     if text(token):
         sent.append(Credential("authorization", "ANTHROPIC_AUTH_TOKEN", token, text(token)))
