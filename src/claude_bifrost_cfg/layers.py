@@ -8,6 +8,7 @@ key by key across layers.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from .fsio import decode_text, read_snapshot
 from .jsondoc import JsonDocError, parse_document
 from .layout import Layout, display_path
 from .plan import Record, digest
+from .secrets import mask_key
 
 ENV_KEYS = (
     "ANTHROPIC_BASE_URL",
@@ -29,6 +31,8 @@ ENV_KEYS = (
     "ANTHROPIC_MODEL",
 )
 SETTINGS_KEYS = ("model", "apiKeyHelper")
+# Also read from every layer (not rows of explain): what decides the model and the headers sent.
+RESOLVED_ENV_KEYS = ("ANTHROPIC_DEFAULT_MODEL", "ANTHROPIC_DEFAULT_FABLE_MODEL", "ANTHROPIC_CUSTOM_HEADERS")
 SECRET_KEYS = frozenset({"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
 
 
@@ -87,10 +91,26 @@ def _read_layer(name: str, path: Path, home: Path) -> Layer:
 
 
 def managed_files(layout: Layout) -> list[Path]:
-    """The main managed file, then its drop-ins in the order they apply (later wins)."""
+    """The main managed file, then its drop-ins in the order they apply (later wins).
+
+    As the client lists them (2.1.332): entries of ``managed-settings.d`` that are files or symbolic
+    links, whose names end in ``.json`` (case matters) and do not start with a dot, sorted as
+    JavaScript sorts strings (by UTF-16 code units).
+    """
     drop_ins = layout.managed_dir / "managed-settings.d"
-    extra = sorted(drop_ins.glob("*.json")) if drop_ins.is_dir() else []
-    return [layout.managed_settings, *extra]
+    try:
+        entries = list(os.scandir(drop_ins))
+    except OSError:  # absent, not a folder, or unreadable: the client reads no drop-in either
+        entries = []
+    names = [
+        entry.name
+        for entry in entries
+        if entry.name.endswith(".json")
+        and not entry.name.startswith(".")
+        and (entry.is_symlink() or entry.is_file(follow_symlinks=False))
+    ]
+    names.sort(key=lambda name: name.encode("utf-16-be", "surrogatepass"))
+    return [layout.managed_settings, *(drop_ins / name for name in names)]
 
 
 def read_layers(layout: Layout, environment: Mapping[str, str]) -> list[Layer]:
@@ -99,7 +119,7 @@ def read_layers(layout: Layout, environment: Mapping[str, str]) -> list[Layer]:
     layers.append(_read_layer("project-local", layout.project / ".claude" / "settings.local.json", layout.home))
     layers.append(_read_layer("project", layout.project / ".claude" / "settings.json", layout.home))
     layers.append(_read_layer("user", layout.user_settings, layout.home))
-    env = {key: environment[key] for key in ENV_KEYS if key in environment}
+    env = {key: environment[key] for key in (*ENV_KEYS, *RESOLVED_ENV_KEYS) if key in environment}
     layers.append(Layer("environment", None, "process environment", {"env": env}, bool(env)))
     return layers
 
@@ -135,4 +155,258 @@ def resolve(layers: Sequence[Layer], keys: Sequence[str], records: Mapping[str, 
 
 
 def all_keys() -> tuple[str, ...]:
+    """The keys explain shows, in its order."""
     return (*ENV_KEYS, *SETTINGS_KEYS)
+
+
+def resolution_keys() -> tuple[str, ...]:
+    """Every key the model and credential resolution reads: explain's and a few more."""
+    return (*all_keys(), *RESOLVED_ENV_KEYS)
+
+
+# -- the model Claude Code sends ---------------------------------------------------------------
+
+# Tier -> the variable that pins it (what the alias resolves to).
+TIER_VARIABLES = {
+    "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "opus": "ANTHROPIC_DEFAULT_OPUS_MODEL",
+    "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "fable": "ANTHROPIC_DEFAULT_FABLE_MODEL",
+}
+# The aliases Claude Code 2.1.332 accepts (a "[1m]" suffix allowed), and the tiers each goes through:
+# best is the release's best model, Opus for a gateway; opusplan plans with Opus, works with Sonnet.
+ALIAS_TIERS: Mapping[str, tuple[str, ...]] = {
+    "opus": ("opus",),
+    "best": ("opus",),
+    "sonnet": ("sonnet",),
+    "haiku": ("haiku",),
+    "fable": ("fable",),
+    "opusplan": ("sonnet", "opus"),
+}
+DEFAULT_TIER = "opus"  # the client's default model through a gateway when nothing chooses one
+_MEANS_DEFAULT = frozenset({"default"})
+
+
+@dataclass(frozen=True)
+class TierUse:
+    tier: str
+    variable: str  # the pin's variable, e.g. ANTHROPIC_DEFAULT_OPUS_MODEL
+    pin: Setting | None  # the winning pin; None: Claude Code's own claude-<tier>-… name goes out
+
+    @property
+    def sent(self) -> str:
+        return str(self.pin.value) if self.pin is not None else f"claude-{self.tier}-…"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The default model of a session, resolved as the client resolves it."""
+
+    key: str | None  # ANTHROPIC_MODEL, model or ANTHROPIC_DEFAULT_MODEL; None: the client's default
+    source: Setting | None  # where that key is set
+    value: str | None  # as written there
+    alias: str | None  # the alias (lower case, no [1m]); None for a full model id
+    tiers: tuple[TierUse, ...]  # what an alias (or the default) goes through; () for a full model id
+
+    @property
+    def unpinned(self) -> tuple[TierUse, ...]:
+        return tuple(use for use in self.tiers if use.pin is None)
+
+    @property
+    def sends(self) -> tuple[str, ...]:
+        """The model names that go out for the default model."""
+        return tuple(use.sent for use in self.tiers) if self.tiers else (str(self.value),)
+
+    def as_json(self) -> dict[str, Any]:
+        """The choice for ``explain --json``."""
+        return {
+            "key": self.key,
+            "value": self.value,
+            "layer": self.source.layer if self.source else None,
+            "file": self.source.shown if self.source else None,
+            "alias": self.alias,
+            "sends": list(self.sends),
+            "tiers": [
+                {"tier": use.tier, "variable": use.variable, "pinned": use.pin.value if use.pin else None}
+                for use in self.tiers
+            ],
+            "unpinned": [use.tier for use in self.unpinned],
+        }
+
+    @property
+    def chosen_by(self) -> str:
+        """For messages: 'model = "opus" (user ~/.claude/settings.json)' or "Claude Code's default"."""
+        if self.source is None or self.key is None:
+            return "Claude Code's default (Opus)"
+        return f"{self.key} = {self.value!r} ({self.source.where})"
+
+
+def winner_of(effective: Mapping[str, Effective], key: str) -> Setting | None:
+    found = effective.get(key)
+    return found.winner if found is not None else None
+
+
+def _alias(value: str) -> str | None:
+    name = value.strip().lower()
+    name = name.removesuffix("[1m]").strip()
+    return name if name in ALIAS_TIERS or name in _MEANS_DEFAULT else None
+
+
+def resolve_model(effective: Mapping[str, Effective]) -> ModelChoice:
+    """The model Claude Code sends by default (pure): ``ANTHROPIC_MODEL``, else the ``model``
+    setting, else ``ANTHROPIC_DEFAULT_MODEL``, else its own default (Opus); an alias goes through
+    the tier pins ``ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU,FABLE}_MODEL``, unpinned when none is set.
+    """
+
+    def uses(tiers: tuple[str, ...]) -> tuple[TierUse, ...]:
+        return tuple(
+            TierUse(tier, TIER_VARIABLES[tier], _pin(winner_of(effective, TIER_VARIABLES[tier]))) for tier in tiers
+        )
+
+    def default() -> ModelChoice:
+        setting = winner_of(effective, "ANTHROPIC_DEFAULT_MODEL")
+        value = setting.value if setting is not None else None
+        if isinstance(value, str) and value.strip():
+            alias = _alias(value)
+            # As the client: "default"/"inherit", opusplan and haiku are not a default model.
+            if alias not in ("default", "opusplan", "haiku") and value.strip().lower() != "inherit":
+                tiers = ALIAS_TIERS[alias] if alias else ()
+                return ModelChoice("ANTHROPIC_DEFAULT_MODEL", setting, value, alias, uses(tiers))
+        return ModelChoice(None, None, None, None, uses((DEFAULT_TIER,)))
+
+    for key in ("ANTHROPIC_MODEL", "model"):
+        setting = winner_of(effective, key)
+        value = setting.value if setting is not None else None
+        if not isinstance(value, str) or not value.strip():  # the client skips an empty value
+            continue
+        alias = _alias(value)
+        if alias in _MEANS_DEFAULT:
+            chosen = default()
+            return ModelChoice(key, setting, value, alias, chosen.tiers)
+        return ModelChoice(key, setting, value, alias, uses(ALIAS_TIERS[alias]) if alias else ())
+    return default()
+
+
+def _pin(setting: Setting | None) -> Setting | None:
+    return setting if setting is not None and isinstance(setting.value, str) and setting.value else None
+
+
+# -- the credentials Claude Code sends -----------------------------------------------------------
+
+HELPER = "apiKeyHelper"
+
+
+@dataclass(frozen=True)
+class Credential:
+    header: str  # x-bf-vk, authorization (Bearer) or x-api-key
+    source: str  # ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_CUSTOM_HEADERS or apiKeyHelper
+    setting: Setting | None
+    value: str | None  # None: apiKeyHelper's output, which cbcfg does not run
+
+    @property
+    def shown_header(self) -> str:
+        # Not "Bearer <word>": output redaction masks whatever follows "Bearer ".
+        return "Authorization (Bearer)" if self.header == "authorization" else self.header
+
+    @property
+    def where(self) -> str:
+        return f"{self.source} ({self.setting.where})" if self.setting is not None else self.source
+
+    def as_json(self) -> dict[str, Any]:
+        """For ``explain --json``: the value masked, never whole."""
+        return {
+            "header": self.header,
+            "source": self.source,
+            "layer": self.setting.layer if self.setting else None,
+            "file": self.setting.shown if self.setting else None,
+            "value": mask_key(self.value) if self.value else None,
+        }
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the client sends to the gateway, and the one Bifrost takes as the virtual key."""
+
+    sent: tuple[Credential, ...]
+    read: Credential | None  # Bifrost's pick: x-bf-vk, then Bearer, then x-api-key (sk-bf- only)
+
+    @property
+    def conflict(self) -> tuple[Credential, ...]:
+        """The key credentials sent at once (x-api-key and Bearer), when there are two."""
+        keys = tuple(c for c in self.sent if c.header in ("authorization", "x-api-key"))
+        return keys if len({c.source for c in keys}) > 1 else ()
+
+    def headers(self) -> dict[str, str]:
+        """The credential headers as sent, those cbcfg can see (not apiKeyHelper's output)."""
+        found: dict[str, str] = {}
+        for credential in self.sent:
+            if credential.value is None:
+                continue
+            found[credential.header] = (
+                f"Bearer {credential.value}" if credential.header == "authorization" else credential.value
+            )
+        return found
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.sent if c.value)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sent": [c.as_json() for c in self.sent],
+            "bifrost_reads": self.read.as_json() if self.read else None,
+            "conflict": bool(self.conflict),
+        }
+
+
+def custom_header(text: object, name: str) -> str | None:
+    """One header's value in ANTHROPIC_CUSTOM_HEADERS (newline-separated ``Name: value`` lines)."""
+    if not isinstance(text, str):
+        return None
+    for line in text.splitlines():
+        header, colon, value = line.partition(":")
+        if colon and header.strip().lower() == name:
+            return value.strip()
+    return None
+
+
+def resolve_credentials(effective: Mapping[str, Effective]) -> Credentials:
+    """The credentials the client sends and the one Bifrost reads (pure).
+
+    ``ANTHROPIC_API_KEY`` goes out as ``x-api-key``, ``ANTHROPIC_AUTH_TOKEN`` as Bearer, both when
+    both are set; ``apiKeyHelper``'s output fills whichever of the two the variables leave empty;
+    ``x-bf-vk`` comes from ``ANTHROPIC_CUSTOM_HEADERS``.
+    """
+
+    def text(setting: Setting | None) -> str | None:
+        return setting.value if setting is not None and isinstance(setting.value, str) and setting.value else None
+
+    sent: list[Credential] = []
+    custom = winner_of(effective, "ANTHROPIC_CUSTOM_HEADERS")
+    if (vk := custom_header(custom.value if custom else None, "x-bf-vk")) is not None and custom is not None:
+        sent.append(Credential("x-bf-vk", "ANTHROPIC_CUSTOM_HEADERS", custom, vk))
+    token = winner_of(effective, "ANTHROPIC_AUTH_TOKEN")
+    api_key = winner_of(effective, "ANTHROPIC_API_KEY")
+    helper = winner_of(effective, HELPER)
+    helper = helper if text(helper) else None
+    if text(token):
+        sent.append(Credential("authorization", "ANTHROPIC_AUTH_TOKEN", token, text(token)))
+    elif helper is not None:
+        sent.append(Credential("authorization", HELPER, helper, None))
+    if text(api_key):
+        sent.append(Credential("x-api-key", "ANTHROPIC_API_KEY", api_key, text(api_key)))
+    elif helper is not None:
+        sent.append(Credential("x-api-key", HELPER, helper, None))
+    return Credentials(tuple(sent), _bifrost_reads(sent))
+
+
+def _bifrost_reads(sent: Sequence[Credential]) -> Credential | None:
+    by_header = {c.header: c for c in sent}
+    if "x-bf-vk" in by_header:
+        return by_header["x-bf-vk"]
+    for header in ("authorization", "x-api-key"):
+        credential = by_header.get(header)
+        # apiKeyHelper's output is unknown here: it may be the key Bifrost reads.
+        if credential is not None and (credential.value is None or credential.value.startswith("sk-bf-")):
+            return credential
+    return None

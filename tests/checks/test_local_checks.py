@@ -28,7 +28,7 @@ from claude_bifrost_cfg.checks.base import CheckResult, Level
 from claude_bifrost_cfg.checks.context import LocalCheck, LocalContext
 from claude_bifrost_cfg.checks.local import LOCAL_CHECKS, run_local_checks
 from claude_bifrost_cfg.inputs import resolve_inputs
-from claude_bifrost_cfg.layers import all_keys, read_layers, resolve
+from claude_bifrost_cfg.layers import read_layers, resolution_keys, resolve
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.profiles import load_profile, profile_sources
 from claude_bifrost_cfg.render import render_profile
@@ -51,7 +51,7 @@ def context(
     layout = resolve_layout(roots, os.environ)
     records = load_records(layout.state_dir)
     layers = read_layers(layout, os.environ)
-    effective = {item.key: item for item in resolve(layers, all_keys(), records)}
+    effective = {item.key: item for item in resolve(layers, resolution_keys(), records)}
     loaded = rendered = None
     if profile is not None:
         loaded = load_profile(profile, profile_sources(profiles_dir, layout.user_profiles_dir))
@@ -718,3 +718,154 @@ def test_project_mcp_approved_in_the_projects_own_settings_needs_a_trusted_folde
         Level.OK,
         f"project MCP server 'bifrost' is approved in {project_local} (folder trusted)",
     )
+
+
+# -- opus-pin: the default model as the client resolves it --------------------------------------
+
+TWO_PINS = {"ANTHROPIC_DEFAULT_SONNET_MODEL": SONNET, "ANTHROPIC_DEFAULT_HAIKU_MODEL": HAIKU}
+
+
+@pytest.fixture
+def layer_files(scratch: Scratch, managed: Path, project_local: Path) -> dict[str, Path]:
+    return {
+        "managed": managed,
+        "project-local": project_local,
+        "project": scratch.project / ".claude" / "settings.json",
+        "user": scratch.settings,
+    }
+
+
+@pytest.mark.parametrize("layer", ["managed", "project-local", "project", "user"])
+@pytest.mark.parametrize("alias", ["opus", "Opus[1m]", "best", "opusplan", "default"])
+def test_opus_pin_an_opus_alias_in_any_layer_warns_with_the_layer(
+    scratch: Scratch, layer_files: dict[str, Path], layer: str, alias: str
+) -> None:
+    """sonnet and haiku pinned, the model chosen by an alias that resolves to Opus: unpinned Opus goes out."""
+    settings_file(scratch.settings, TWO_PINS)
+    chosen = layer_files[layer]
+    if chosen == scratch.settings:
+        settings_file(chosen, TWO_PINS, model=alias)
+    else:
+        settings_file(chosen, model=alias)
+
+    (row,) = run(opus_pin, context(scratch))
+
+    assert row.level is Level.WARNING, row
+    assert "claude-opus-…" in row.message
+    assert f"model = {alias!r}" in row.message
+    assert layer in row.message  # which layer chose it
+    assert "ANTHROPIC_DEFAULT_OPUS_MODEL" in row.fix
+
+
+@pytest.mark.parametrize("where", ["settings", "shell"])
+def test_opus_pin_anthropic_model_opus_warns(scratch: Scratch, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    if where == "settings":
+        settings_file(scratch.settings, {**TWO_PINS, "ANTHROPIC_MODEL": "opus"})
+    else:
+        settings_file(scratch.settings, TWO_PINS)
+        monkeypatch.setenv("ANTHROPIC_MODEL", "opus")
+
+    (row,) = run(opus_pin, context(scratch))
+
+    assert row.level is Level.WARNING
+    assert "ANTHROPIC_MODEL = 'opus'" in row.message
+    assert ("process environment" in row.message) is (where == "shell")
+    assert "claude-opus-…" in row.message
+
+
+def test_opus_pin_anthropic_model_wins_over_the_model_setting(scratch: Scratch) -> None:
+    """ANTHROPIC_MODEL (any layer's env) beats `model` (even managed), as in the client."""
+    settings_file(scratch.settings, {**TWO_PINS, "ANTHROPIC_MODEL": "sonnet"})
+    settings_file(scratch.system_root / "etc/claude-code/managed-settings.json", model="opus")
+
+    (row,) = run(opus_pin, context(scratch))
+
+    assert row.level is Level.OK
+    assert row.message.endswith(f"the default model is {SONNET}")
+
+
+@pytest.mark.parametrize("alias", ["sonnet", "sonnet[1m]", "haiku", SONNET])
+def test_opus_pin_an_alias_of_a_pinned_tier_is_ok(scratch: Scratch, alias: str) -> None:
+    settings_file(scratch.settings, TWO_PINS, model=alias)
+
+    assert levels(run(opus_pin, context(scratch))) == [Level.OK]
+
+
+def test_opus_pin_opusplan_with_opus_pinned_is_ok(scratch: Scratch) -> None:
+    settings_file(scratch.settings, {**TWO_PINS, "ANTHROPIC_DEFAULT_OPUS_MODEL": OPUS}, model="opusplan")
+
+    (row,) = run(opus_pin, context(scratch))
+
+    assert row.level is Level.OK
+    assert row.message.endswith(f"the default model is {SONNET}, {OPUS}")  # works with Sonnet, plans with Opus
+
+
+# -- key-format: two credentials ----------------------------------------------------------------
+
+
+def test_key_format_names_two_credentials_their_layers_and_the_one_bifrost_reads(
+    scratch: Scratch, project_local: Path
+) -> None:
+    settings_file(scratch.settings, {"ANTHROPIC_API_KEY": NON_BIFROST_KEY})
+    settings_file(project_local, {"ANTHROPIC_AUTH_TOKEN": KEY})
+
+    (row,) = [r for r in run(key_format, context(scratch)) if r.message.startswith("two credentials")]
+
+    assert row.level is Level.WARNING
+    assert "ANTHROPIC_API_KEY (user ~/.claude/settings.json)" in row.message
+    assert f"ANTHROPIC_AUTH_TOKEN (project-local {project_local})" in row.message
+    assert "sends Authorization (Bearer) and x-api-key" in row.message
+    assert f"Bifrost reads the Authorization (Bearer) one, sk-bf-…{KEY[-4:]}" in row.message
+    assert row.fix == "keep one key: remove ANTHROPIC_API_KEY from ~/.claude/settings.json"
+
+
+def test_key_format_a_key_variable_beside_an_api_key_helper_is_two_credentials(scratch: Scratch) -> None:
+    settings_file(scratch.settings, {"ANTHROPIC_API_KEY": KEY}, apiKeyHelper="/usr/local/bin/get-key")
+
+    rows = run(key_format, context(scratch))
+
+    (row,) = [r for r in rows if r.message.startswith("two credentials")]
+    assert "apiKeyHelper (user ~/.claude/settings.json)" in row.message
+    assert "apiKeyHelper's output (cbcfg cannot see it)" in row.message  # the Bearer one: the helper's
+
+
+def test_key_format_one_credential_is_no_conflict(scratch: Scratch) -> None:
+    apply(scratch, "local", "code")
+
+    assert not [r for r in run(key_format, context(scratch)) if r.message.startswith("two credentials")]
+
+
+# -- settings: managed files every user can read ------------------------------------------------
+
+
+def test_a_managed_file_other_users_cannot_read_fails_even_for_root(scratch: Scratch, managed: Path) -> None:
+    """doctor (often run as root) judges for the users managed settings govern: Claude Code, running as
+    them, silently skips a file they cannot read."""
+    settings_file(managed, {"ANTHROPIC_BASE_URL": BASE_URL})
+    drop_in = settings_file(managed.parent / "managed-settings.d" / "50-team.json", {"ANTHROPIC_MODEL": SONNET})
+    managed.chmod(0o600)
+    drop_in.chmod(0o640)
+
+    rows = [r for r in run(effective_settings, context(scratch)) if r.level is Level.FAILED]
+
+    assert [r.fix for r in rows] == [f"chmod 0644 {drop_in}", f"chmod 0644 {managed}"]
+    assert "(mode 0640) is not readable by other users" in rows[0].message
+
+    managed.chmod(0o644)
+    drop_in.chmod(0o644)
+    assert not [r for r in run(effective_settings, context(scratch)) if r.level is Level.FAILED]
+
+
+@pytest.mark.parametrize("folder", ["managed-dir", "drop-ins"])
+def test_a_managed_folder_other_users_cannot_enter_fails(scratch: Scratch, managed: Path, folder: str) -> None:
+    settings_file(managed, {"ANTHROPIC_BASE_URL": BASE_URL})
+    settings_file(managed.parent / "managed-settings.d" / "50-team.json", {"ANTHROPIC_MODEL": SONNET})
+    path = managed.parent if folder == "managed-dir" else managed.parent / "managed-settings.d"
+    path.chmod(0o750)
+    try:
+        (row,) = [r for r in run(effective_settings, context(scratch)) if r.level is Level.FAILED]
+    finally:
+        path.chmod(0o755)
+
+    assert row.fix == f"chmod 0755 {path}"
+    assert "(mode 0750): other users cannot" in row.message

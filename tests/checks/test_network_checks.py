@@ -453,3 +453,59 @@ def test_the_mcp_sdk_import_cannot_be_cancelled_by_a_cancelled_check() -> None:
 
 def _named(name: str) -> list[NetworkCheck]:
     return [check for check in NETWORK_CHECKS if check.name == name]
+
+
+# -- CORS as a browser reads Bifrost's answer ---------------------------------------------------
+
+
+def test_cors_wildcard_answer_without_credentials_allows_every_header(gateway: Gateway) -> None:
+    """allowed_headers ["*"] with allowed_origins ["*"]: Bifrost answers `*` and no credentials."""
+    gateway.client_allowed_headers = ["*"]
+
+    row = one(doctor(context(gateway.url), _named("cors")), "cors")
+
+    assert row.level is Level.OK
+    assert "Claude Desktop's Code/Cowork tabs" in row.message
+    assert "any header (*)" in row.message
+    (preflight,) = gateway.requests_to("/anthropic/v1/messages", "OPTIONS")
+    assert preflight.headers["access-control-request-headers"]
+
+
+def test_cors_wildcard_for_a_listed_origin_echoes_the_requested_headers(gateway: Gateway) -> None:
+    """An origin listed by name gets credentials, and Bifrost echoes the requested headers instead of `*`."""
+    gateway.client_allowed_headers = ["*"]
+    gateway.allowed_origins = ["https://claude.ai"]
+
+    row = one(doctor(context(gateway.url), _named("cors")), "cors")
+
+    assert row.level is Level.OK
+    assert f"all {len(PREFLIGHT_HEADERS)} headers" in row.message
+
+
+def test_cors_a_wildcard_read_literally_beside_credentials_is_not_fixed_by_the_wildcard() -> None:
+    from claude_bifrost_cfg.checks.cors import allows
+
+    assert allows({"*"}, "anthropic-version", credentialed=False)
+    assert not allows({"*", "authorization"}, "anthropic-version", credentialed=True)
+    assert allows({"*", "authorization"}, "authorization", credentialed=True)
+
+
+def test_cors_gaps_never_concern_claude_code_the_cli(gateway: Gateway) -> None:
+    row = one(doctor(context(gateway.url), _named("cors")), "cors")
+
+    assert row.level is Level.WARNING  # never worse: only a browser-based client is affected
+    assert "Claude Code, the CLI, needs no CORS" in row.message
+
+
+# -- the credentials sent -----------------------------------------------------------------------
+
+
+def test_every_credential_header_is_sent_as_given(gateway: Gateway) -> None:
+    headers = {"authorization": f"Bearer {DEFAULT_KEY}", "x-api-key": "sk-bf-stale-0002"}
+    ctx = NetworkContext(gateway.url, DEFAULT_KEY, "bearer", PINS, credential_headers=headers)
+
+    results = doctor(ctx, NETWORK_CHECKS[1:2])
+
+    assert one(results, "key").level is Level.OK
+    (listing,) = gateway.requests_to("/anthropic/v1/models")
+    assert (listing.headers["authorization"], listing.headers["x-api-key"]) == tuple(headers.values())

@@ -404,3 +404,90 @@ def test_profile_with_the_key_on_stdin(scratch: Scratch, gw: Gateway) -> None:
 
     assert levels(result)["key"] == ["ok"]
     assert {r.virtual_key for r in gw.requests_to("/anthropic/v1/models")} == {KEY}
+
+
+# -- what the client really sends and reads -----------------------------------------------------
+
+
+@pytest.mark.parametrize("valid", ["bearer", "x-api-key"])
+def test_two_credentials_both_are_sent_and_the_one_bifrost_reads_is_judged(
+    scratch: Scratch, gw: Gateway, valid: str
+) -> None:
+    """ANTHROPIC_API_KEY in one layer, ANTHROPIC_AUTH_TOKEN in another: Claude Code sends both headers,
+    and Bifrost takes the Bearer one when it is an sk-bf- key."""
+    apply(scratch, gw.url, "local", "-t", "code")  # ANTHROPIC_API_KEY = KEY in the user file
+    local = scratch.project / ".claude" / "settings.local.json"
+    write(local, json.dumps({"env": {"ANTHROPIC_AUTH_TOKEN": OTHER_KEY}}))
+    gw.keys.add(OTHER_KEY)
+    gw.keys.discard(KEY if valid == "bearer" else OTHER_KEY)
+    gw.clear_requests()
+
+    result = doctor(scratch, "--json")
+
+    (listing,) = gw.requests_to("/anthropic/v1/models")
+    assert listing.headers["x-api-key"] == KEY and listing.headers["authorization"] == f"Bearer {OTHER_KEY}"
+    key_row = worst(result, "key")
+    assert f"…{OTHER_KEY[-4:]}" in key_row["message"]  # the Bearer key is the one Bifrost reads
+    if valid == "bearer":
+        assert key_row["level"] == "ok"
+        assert (
+            "Authorization (Bearer) and x-api-key; Bifrost reads the Authorization (Bearer) one" in key_row["message"]
+        )
+    else:
+        assert key_row["level"] == "failed" and result.exit_code == 8
+    (conflict,) = [row for row in rows(result) if row["message"].startswith("two credentials")]
+    assert conflict["check"] == "key-format" and conflict["level"] == "warning"
+    assert "ANTHROPIC_API_KEY (user ~/.claude/settings.json)" in conflict["message"]
+    assert "ANTHROPIC_AUTH_TOKEN (project-local" in conflict["message"]
+    assert conflict["fix"] == "keep one key: remove ANTHROPIC_API_KEY from ~/.claude/settings.json"
+
+
+def test_an_opus_alias_with_sonnet_and_haiku_pinned_warns(scratch: Scratch, gw: Gateway) -> None:
+    apply(scratch, gw.url)
+    document = read_json(scratch.settings)
+    del document["env"]["ANTHROPIC_DEFAULT_OPUS_MODEL"]
+    scratch.settings.write_text(json.dumps(document), encoding="utf-8")
+    scratch.settings.chmod(0o600)
+    write(scratch.project / ".claude" / "settings.json", json.dumps({"model": "opus"}))
+
+    row = worst(doctor(scratch, "--json", "--no-network"), "opus-pin")
+
+    assert row["level"] == "warning"
+    assert "model = 'opus' (project " in row["message"]
+    assert "unpinned as claude-opus-…" in row["message"]
+
+
+def test_a_managed_file_users_cannot_read_fails_though_root_can(scratch: Scratch, gw: Gateway) -> None:
+    apply(scratch, gw.url)
+    managed = write(scratch.system_root / "etc/claude-code/managed-settings.json", '{"model": "sonnet"}')
+    managed.chmod(0o600)
+
+    result = doctor(scratch, "--json", "--no-network")
+
+    assert result.exit_code == 8
+    row = worst(result, "settings")
+    assert row["level"] == "failed" and row["fix"] == f"chmod 0644 {managed}"
+
+
+def test_cors_with_the_wildcard_is_ok_and_names_claude_desktop(scratch: Scratch, gw: Gateway) -> None:
+    """Bifrost answers `*` (without credentials) for allowed_headers ["*"]: every header is allowed."""
+    apply(scratch, gw.url)
+    gw.clear_requests()
+
+    row = worst(doctor(scratch, "--json"), "cors")
+
+    assert row["level"] == "ok"
+    assert "Claude Desktop" in row["message"]
+    (preflight,) = gw.requests_to("/anthropic/v1/messages", "OPTIONS")
+    assert preflight.headers["origin"] == "https://claude.ai"
+
+
+def test_cors_gaps_name_the_browser_client_and_spare_the_cli(scratch: Scratch, gw: Gateway) -> None:
+    apply(scratch, gw.url)
+    gw.client_allowed_headers = []
+
+    row = worst(doctor(scratch, "--json"), "cors")
+
+    assert row["level"] == "warning"
+    assert "Claude Desktop's Code/Cowork tabs" in row["message"]
+    assert "Claude Code, the CLI, needs no CORS" in row["message"]

@@ -34,7 +34,7 @@ def explain(scratch: Scratch, *args: str, env: dict[str, str | None] | None = No
 def settings(scratch: Scratch, *args: str, env: dict[str, str | None] | None = None) -> dict[str, dict[str, Any]]:
     result = explain(scratch, "--json", *args, env=env)
     assert result.exit_code == 0, result.output
-    assert set(result.json) == {"command", "settings", "problems"}
+    assert set(result.json) == {"command", "settings", "problems", "model", "credentials"}
     assert result.json["command"] == "explain"
     rows = {}
     for row in result.json["settings"]:
@@ -268,3 +268,89 @@ def test_an_override_by_a_key_with_the_same_last_4_characters_is_still_an_overri
 
     assert settings(scratch, "ANTHROPIC_API_KEY")["ANTHROPIC_API_KEY"]["overrides_cbcfg"] is True
     assert "is shadowed (written by cbcfg, overridden)" in explain(scratch, "ANTHROPIC_API_KEY").stdout
+
+
+def test_drop_ins_are_read_as_the_client_reads_them(scratch: Scratch) -> None:
+    """Claude Code skips drop-ins whose names start with a dot, that do not end in .json, or are folders."""
+    drop_ins = managed_path(scratch).parent / "managed-settings.d"
+    settings_file(drop_ins / "10-base.json", ANTHROPIC_MODEL="base-model")
+    settings_file(drop_ins / ".99-hidden.json", ANTHROPIC_MODEL="hidden-model")
+    settings_file(drop_ins / "99-notes.json.bak", ANTHROPIC_MODEL="backup-model")
+    settings_file(drop_ins / "99-UPPER.JSON", ANTHROPIC_MODEL="upper-model")
+    (drop_ins / "99-folder.json").mkdir()
+
+    row = settings(scratch, "ANTHROPIC_MODEL")["ANTHROPIC_MODEL"]
+
+    assert (row["value"], row["file"]) == ("base-model", str(drop_ins / "10-base.json"))
+    assert row["shadowed"] == []
+    assert explain(scratch, "--json").json["problems"] == []
+
+
+def _explained(scratch: Scratch) -> dict[str, Any]:
+    result = explain(scratch, "--json")
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = result.json
+    return data
+
+
+def test_the_default_model_an_alias_resolves_to(scratch: Scratch) -> None:
+    sonnet, haiku = "bedrock/global.anthropic.claude-sonnet-4-6", "bedrock/haiku"
+    user = settings_file(
+        scratch.home / ".claude" / "settings.json",
+        ANTHROPIC_DEFAULT_SONNET_MODEL=sonnet,
+        ANTHROPIC_DEFAULT_HAIKU_MODEL=haiku,
+    )
+    write(scratch.project / ".claude" / "settings.json", json.dumps({"model": "opus[1m]"}))
+
+    model = _explained(scratch)["model"]
+
+    assert model == {
+        "key": "model",
+        "value": "opus[1m]",
+        "layer": "project",
+        "file": str(scratch.project / ".claude" / "settings.json"),
+        "alias": "opus",
+        "sends": ["claude-opus-…"],
+        "tiers": [{"tier": "opus", "variable": "ANTHROPIC_DEFAULT_OPUS_MODEL", "pinned": None}],
+        "unpinned": ["opus"],
+    }
+    assert "default model: model = 'opus[1m]' (project " in explain(scratch).stdout
+    assert user.exists()
+
+
+def test_a_fresh_home_sends_claude_codes_default_and_no_credential(scratch: Scratch) -> None:
+    data = _explained(scratch)
+
+    assert data["model"]["key"] is None and data["model"]["sends"] == ["claude-opus-…"]
+    assert data["credentials"] == {"sent": [], "bifrost_reads": None, "conflict": False}
+
+
+def test_two_credentials_are_flagged_with_the_one_bifrost_reads(scratch: Scratch) -> None:
+    settings_file(scratch.home / ".claude" / "settings.json", ANTHROPIC_API_KEY=KEY)
+    settings_file(scratch.project / ".claude" / "settings.local.json", ANTHROPIC_AUTH_TOKEN=OTHER_KEY)
+
+    credentials = _explained(scratch)["credentials"]
+
+    assert credentials["conflict"] is True
+    assert [(c["header"], c["source"], c["layer"], c["value"]) for c in credentials["sent"]] == [
+        ("authorization", "ANTHROPIC_AUTH_TOKEN", "project-local", f"sk-bf-…{OTHER_KEY[-4:]}"),
+        ("x-api-key", "ANTHROPIC_API_KEY", "user", f"sk-bf-…{KEY[-4:]}"),
+    ]
+    assert credentials["bifrost_reads"]["source"] == "ANTHROPIC_AUTH_TOKEN"
+    human = explain(scratch).stdout
+    assert "credentials: two are sent, ANTHROPIC_AUTH_TOKEN (project-local " in human
+    assert f"Bifrost reads Authorization (Bearer) = sk-bf-…{OTHER_KEY[-4:]}" in human
+
+
+def test_a_bifrost_header_in_custom_headers_is_read_first(scratch: Scratch) -> None:
+    settings_file(
+        scratch.home / ".claude" / "settings.json",
+        ANTHROPIC_AUTH_TOKEN=KEY,
+        ANTHROPIC_CUSTOM_HEADERS=f"x-trace: 1\nx-bf-vk: {OTHER_KEY}",
+    )
+
+    credentials = _explained(scratch)["credentials"]
+
+    assert credentials["bifrost_reads"]["header"] == "x-bf-vk"
+    assert credentials["bifrost_reads"]["value"] == f"sk-bf-…{OTHER_KEY[-4:]}"
+    assert credentials["conflict"] is False  # x-bf-vk is not a second key header

@@ -40,8 +40,15 @@ from starlette.types import Message, Receive, Scope, Send
 HOST = "127.0.0.1"
 KEY_PREFIX = "sk-bf-"
 DEFAULT_KEY = "sk-bf-test-gateway-0001"
-# Bifrost's CORS headers before `client.allowed_headers` adds to them.
-BUILTIN_ALLOWED_HEADERS = ("Content-Type", "Authorization", "X-Requested-With", "X-Stainless-Timeout", "X-Api-Key")
+# Bifrost's CORS headers before `client.allowed_headers` adds to them (handlers/middlewares.go).
+BUILTIN_ALLOWED_HEADERS = (
+    "Content-Type",
+    "Authorization",
+    "X-Requested-With",
+    "X-Stainless-Timeout",
+    "X-Api-Key",
+    "X-OpenAI-Agents-SDK",
+)
 DEFAULT_MODELS = (
     "anthropic/claude-opus-4-6",
     "anthropic/claude-sonnet-4-6",
@@ -311,7 +318,7 @@ class Gateway:
         with self._lock:
             self._requests.append(request)
 
-        cors = self._cors_headers(headers.get("origin", ""))
+        cors = self._cors_headers(headers.get("origin", ""), headers.get("access-control-request-headers", ""))
         send = _adding_headers(send, cors)
         if request.method == "OPTIONS":  # Bifrost answers every OPTIONS itself
             await Response(status_code=200 if cors else 403)(scope, receive, send)
@@ -331,21 +338,28 @@ class Gateway:
             await receive()  # lifespan.shutdown
         await send({"type": "lifespan.shutdown.complete"})
 
-    def _cors_headers(self, origin: str) -> list[tuple[bytes, bytes]]:
-        if not origin or not (
-            "*" in self.allowed_origins
-            or origin in self.allowed_origins
-            or origin.split("://", 1)[-1].split(":", 1)[0] in ("localhost", "127.0.0.1")
-        ):
+    def _cors_headers(self, origin: str, requested: str) -> list[tuple[bytes, bytes]]:
+        """Bifrost's CorsMiddleware: credentials only for an origin not matched by the `*` wildcard
+        alone; with "*" in allowed_headers, `*` without credentials, else the requested headers echoed."""
+        localhost = origin.split("://", 1)[-1].split(":", 1)[0] in ("localhost", "127.0.0.1", "0.0.0.0")
+        if not origin or not ("*" in self.allowed_origins or origin in self.allowed_origins or localhost):
             return []
+        credentialed = "*" not in self.allowed_origins or localhost or origin in self.allowed_origins
         allowed = list(BUILTIN_ALLOWED_HEADERS)
-        allowed += [h for h in self.client_allowed_headers if h not in allowed]
+        if "*" in self.client_allowed_headers:
+            if not credentialed:
+                allowed = ["*"]
+            elif requested:
+                allowed = [requested]
+        else:
+            allowed += [h for h in self.client_allowed_headers if h not in allowed]
         pairs = {
             "access-control-allow-origin": origin,
             "access-control-allow-methods": "GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD",
             "access-control-allow-headers": ", ".join(allowed),
-            "access-control-allow-credentials": "true",
+            **({"access-control-allow-credentials": "true"} if credentialed else {}),
             "access-control-max-age": "86400",
+            "vary": "Origin",
         }
         return [(k.encode(), v.encode("latin-1")) for k, v in pairs.items()]
 

@@ -36,12 +36,23 @@ class CheckResult:
 @dataclass(frozen=True)
 class NetworkContext:
     gateway_url: str  # Bifrost's root, e.g. http://localhost:8080 (no /anthropic)
-    key: str | None
-    key_header: Literal["x-api-key", "bearer"]  # how Claude Code sends the key
+    key: str | None  # the key Bifrost will read, judged by the checks
+    key_header: Literal["x-api-key", "bearer", "x-bf-vk"]  # where Bifrost reads it from
     models: Mapping[str, str] = field(default_factory=dict)  # tier -> pinned model id
     timeout: float = 5.0  # seconds, per request
     live: bool = False  # allow a real one-token inference request
     ca_file: str | None = None  # extra CA certificates, as Claude Code's NODE_EXTRA_CA_CERTS
+    # Every credential header exactly as the client sends it (x-api-key and Bearer both, when two
+    # layers set both); None: just `key` as `key_header`.
+    credential_headers: Mapping[str, str] | None = None
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every credential value this context sends, for redaction."""
+        values = [self.key] if self.key else []
+        for header in (self.credential_headers or {}).values():
+            values += [header, header.removeprefix("Bearer ")]
+        return values
 
     def url(self, path: str) -> str:
         return self.gateway_url.rstrip("/") + path
@@ -57,9 +68,15 @@ class NetworkContext:
 class NetworkCheck(Protocol):
     """A network check: a module (or object) with these members, registered in `checks.network`.
 
-    Optionally `loading_seconds(since: float) -> float`: how long, since the time.monotonic() value
-    `since`, the check has spent loading code rather than waiting on the network; the runner's
-    deadline does not count that time (the MCP check's SDK import).
+    Optional members, read by the runner (declared by the check, never tested for by identity):
+    - `gates_others = True`: when this check cannot reach the gateway, the others are stopped and
+      shown as not checked (the gateway check).
+    - `prepare() -> None`: start loading what the check needs before the clock starts.
+    - `loading_seconds(since: float) -> float`: how long, since the time.monotonic() value `since`,
+      the check has spent loading code rather than waiting on the network; the runner's deadline
+      does not count that time (the MCP check's SDK import).
+    - `late_result(ctx) -> CheckResult | None`: the row for a check stopped at the deadline, when it
+      knows better than "no complete answer" (the MCP SDK still loading).
     """
 
     @property

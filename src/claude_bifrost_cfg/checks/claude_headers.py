@@ -30,12 +30,15 @@ PREFLIGHT_HEADERS = (
 
 
 def key_headers(ctx: NetworkContext) -> dict[str, str]:
-    """The key as Claude Code sends it: ANTHROPIC_API_KEY as x-api-key, ANTHROPIC_AUTH_TOKEN as Bearer."""
+    """The credentials as Claude Code sends them: ANTHROPIC_API_KEY as x-api-key, ANTHROPIC_AUTH_TOKEN
+    as Bearer (both when both are set), x-bf-vk from ANTHROPIC_CUSTOM_HEADERS."""
+    if ctx.credential_headers is not None:
+        return dict(ctx.credential_headers)
     if not ctx.key:
         return {}
     if ctx.key_header == "bearer":
         return {"authorization": f"Bearer {ctx.key}"}
-    return {"x-api-key": ctx.key}
+    return {ctx.key_header: ctx.key}
 
 
 def claude_headers(ctx: NetworkContext) -> dict[str, str]:

@@ -1,7 +1,15 @@
-"""cors: a browser-style preflight shows whether Bifrost allows the headers Claude clients send.
+"""cors: a browser-style preflight shows whether Bifrost lets Claude Desktop's requests through.
 
-Claude Code itself is not a browser; Claude Desktop and browser-based clients are, and fail when
-the gateway's CORS allowed headers miss one of theirs (the seed guide's note on Allowed Headers).
+Only browser-based clients need CORS: Claude Desktop's Code and Cowork tabs (third-party inference)
+send their requests from a web page. Claude Code, the CLI, is no browser and is never affected, so
+this check is at most a warning. The preflight's answer is judged as a browser judges it (Fetch
+standard): a listed header is allowed; `*` stands for every header when the answer does not allow
+credentials, and is a header literally named "*" when it does.
+
+What Bifrost answers (transports/bifrost-http/handlers/middlewares.go): its built-in list plus
+`client.allowed_headers`; with "*" in that setting, `*` for an origin matched only by the
+`allowed_origins` wildcard (no credentials), else the request's own Access-Control-Request-Headers
+echoed back (with credentials). Older versions appended a literal "*" to the list, with credentials.
 """
 
 from __future__ import annotations
@@ -15,10 +23,12 @@ if TYPE_CHECKING:
     import httpx
 
 name = "cors"
-summary = "the gateway's CORS preflight allows every header Claude clients send"
+summary = "the gateway's CORS preflight allows every header Claude Desktop's Code/Cowork tabs send"
 network = True
 
 ORIGIN = "https://claude.ai"
+CLIENT = "Claude Desktop's Code/Cowork tabs"
+_NOT_CLI = "Claude Code, the CLI, needs no CORS"
 _SETTING = "Bifrost's client.allowed_headers"
 
 
@@ -36,27 +46,33 @@ async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResul
             CheckResult(
                 name,
                 Level.WARNING,
-                f"the gateway refused a CORS preflight from {ORIGIN} (HTTP {response.status_code})",
-                f"add {ORIGIN} to Bifrost's client.allowed_origins (browser-based Claude clients need it)",
+                f"the gateway refused a CORS preflight from {ORIGIN} (HTTP {response.status_code}): "
+                f"{CLIENT} cannot use it; {_NOT_CLI}",
+                f"add {ORIGIN} to Bifrost's client.allowed_origins",
             )
         ]
+    credentialed = response.headers.get("access-control-allow-credentials", "").strip().lower() == "true"
     allowed = {h.strip().lower() for h in response.headers.get("access-control-allow-headers", "").split(",")}
-    missing = [h for h in PREFLIGHT_HEADERS if not _covers(allowed, h)]
+    missing = [h for h in PREFLIGHT_HEADERS if not allows(allowed, h, credentialed=credentialed)]
     if not missing:
-        return [CheckResult(name, Level.OK, f"CORS allows all {len(PREFLIGHT_HEADERS)} headers Claude clients send")]
-    return [
-        CheckResult(
-            name,
-            Level.WARNING,
-            f"CORS does not allow {len(missing)} headers Claude clients send: {_compact(missing)}",
-            f'set {_SETTING} to ["*"], or add to it: {", ".join(missing)}',
+        how = "any header (*)" if "*" in allowed and not credentialed else f"all {len(PREFLIGHT_HEADERS)} headers"
+        return [CheckResult(name, Level.OK, f"CORS allows {how} {CLIENT} send")]
+    if "*" in allowed:  # a literal "*" beside credentials: setting "*" again would change nothing
+        fix = (
+            "upgrade Bifrost (newer versions echo the requested headers), "
+            f"or list these in {_SETTING}: {', '.join(missing)}"
         )
-    ]
+        said = 'answers "*" with Access-Control-Allow-Credentials: true, which browsers read as a header named "*"'
+        message = f"CORS {said}: {len(missing)} headers {CLIENT} send are not allowed: {_compact(missing)}"
+    else:
+        fix = f'set {_SETTING} to ["*"], or add to it: {", ".join(missing)}'
+        message = f"CORS does not allow {len(missing)} headers {CLIENT} send: {_compact(missing)}"
+    return [CheckResult(name, Level.WARNING, f"{message}; {_NOT_CLI}", fix)]
 
 
-def _covers(allowed: set[str], header: str) -> bool:
-    # The Fetch standard never lets the "*" wildcard stand for Authorization.
-    return header in allowed or ("*" in allowed and header != "authorization")
+def allows(allowed: set[str], header: str, *, credentialed: bool) -> bool:
+    """Whether a browser lets a request carry `header` after this Access-Control-Allow-Headers answer."""
+    return header in allowed or ("*" in allowed and not credentialed)
 
 
 def _compact(headers: list[str]) -> str:

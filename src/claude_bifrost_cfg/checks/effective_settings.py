@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..layout import Platform, display_path
 from .base import CheckResult, Level
 from .context import LocalContext
 
@@ -76,6 +80,7 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                         f"cbcfg explain {key}",
                     )
                 )
+    rows += managed_access(ctx)
     for layer in ctx.layers:
         if layer.error:
             rows.append(
@@ -87,3 +92,49 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                 )
             )
     return rows
+
+
+def managed_access(ctx: LocalContext) -> list[CheckResult]:
+    """Managed settings govern every local account, and Claude Code runs as that account: a managed
+    file others cannot read (or a folder they cannot enter) is skipped silently by the client, and
+    the user's own settings win. Judged for those users, also when doctor runs as root."""
+    if ctx.layout.platform is Platform.WINDOWS or os.name == "nt":
+        return []
+    rows: list[CheckResult] = []
+    folder = ctx.layout.managed_dir
+    drop_ins = folder / "managed-settings.d"
+    for path, needed, what in ((folder, stat.S_IXOTH, "enter"), (drop_ins, stat.S_IXOTH | stat.S_IROTH, "list")):
+        mode = _mode(path)
+        if mode is not None and stat.S_ISDIR(mode) and mode & needed != needed:
+            shown = display_path(path, ctx.layout.home)
+            rows.append(
+                CheckResult(
+                    name,
+                    Level.FAILED,
+                    f"{shown} (mode {stat.S_IMODE(mode):04o}): other users cannot {what} it, so Claude Code, "
+                    "running as them, reads no managed settings from it and their own settings win",
+                    f"chmod 0755 {shown}",
+                )
+            )
+    for layer in ctx.layers:
+        if layer.name != "managed" or layer.path is None or not layer.exists:
+            continue
+        mode = _mode(layer.path)
+        if mode is not None and not mode & stat.S_IROTH:
+            rows.append(
+                CheckResult(
+                    name,
+                    Level.FAILED,
+                    f"{layer.shown} (mode {stat.S_IMODE(mode):04o}) is not readable by other users: Claude Code, "
+                    "running as them, skips it silently and their own settings win",
+                    f"chmod 0644 {layer.shown}",
+                )
+            )
+    return rows
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_mode  # a symbolic link is judged by what it points at, as the client reads it
+    except OSError:
+        return None

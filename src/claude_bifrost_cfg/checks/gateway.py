@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 name = "gateway"
 summary = "Bifrost answers GET /health (and its TLS certificate is trusted)"
 network = True
+gates_others = True  # when Bifrost cannot be reached, the other network checks cannot get further
 
 
 async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:

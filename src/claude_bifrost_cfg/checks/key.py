@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from claude_bifrost_cfg.checks.base import CheckResult, Level, NetworkContext
 from claude_bifrost_cfg.checks.bifrost_errors import explain_refusal, is_refusal, server_message
-from claude_bifrost_cfg.checks.claude_headers import claude_headers
+from claude_bifrost_cfg.checks.claude_headers import claude_headers, key_headers
 from claude_bifrost_cfg.secrets import mask_key
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def probe_model(ctx: NetworkContext) -> str | None:
 async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
     headers = claude_headers(ctx)
     model = probe_model(ctx)
-    sent_as = "no key" if not ctx.key else "Authorization: Bearer" if ctx.key_header == "bearer" else "x-api-key"
+    sent_as = _sent_as(ctx)
 
     listing = await client.get(ctx.url("/anthropic/v1/models"), headers=headers)
     if refused := _refused(ctx, listing, None, "GET /anthropic/v1/models", server_errors=True):
@@ -71,6 +71,21 @@ async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResul
     if ctx.live:
         rows.append(await _live(ctx, client, headers, model or DEFAULT_PROBE_MODEL))
     return rows
+
+
+def _sent_as(ctx: NetworkContext) -> str:
+    """How the key travels: one header, or both with the one Bifrost reads named."""
+    if not ctx.key:
+        return "no key"
+    sent = [_shown(header) for header in key_headers(ctx)]
+    if len(sent) <= 1:
+        return "Authorization: Bearer" if ctx.key_header == "bearer" else ctx.key_header
+    return f"{' and '.join(sent)}; Bifrost reads the {_shown(ctx.key_header)} one"
+
+
+def _shown(header: str) -> str:
+    # Not "Bearer <word>": output redaction masks whatever follows "Bearer ".
+    return "Authorization (Bearer)" if header in ("bearer", "authorization") else header
 
 
 async def _live(ctx: NetworkContext, client: httpx.AsyncClient, headers: dict[str, str], model: str) -> CheckResult:

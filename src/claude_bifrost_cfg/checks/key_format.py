@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..layers import Credential, resolve_credentials
 from ..secrets import looks_like_bifrost_key, mask_key
 from .base import CheckResult, Level
 from .context import LocalContext
@@ -32,6 +33,8 @@ def run(ctx: LocalContext) -> list[CheckResult]:
             )
         else:
             rows.append(CheckResult(name, Level.OK, f"{key_name} = {mask_key(value)} (from {where})"))
+    if conflict := _conflict(ctx):
+        rows.append(conflict)
     if ctx.value("apiKeyHelper") is not None:
         rows.append(
             CheckResult(
@@ -50,3 +53,37 @@ def run(ctx: LocalContext) -> list[CheckResult]:
             )
         )
     return rows
+
+
+def _conflict(ctx: LocalContext) -> CheckResult | None:
+    """Two credentials at once: the client sends both headers, Bifrost reads one of them."""
+    credentials = resolve_credentials(ctx.effective)
+    both = credentials.conflict
+    if not both:
+        return None
+    read = credentials.read
+    named = " and ".join(c.where for c in both)
+    headers = " and ".join(c.shown_header for c in both)
+    if read is None:
+        verdict = "Bifrost reads neither as a virtual key (no sk-bf- value)"
+    else:
+        verdict = f"Bifrost reads the {read.shown_header} one, {_value(read)}"
+        if read.header == "x-bf-vk":
+            verdict = f"Bifrost reads x-bf-vk first ({read.where}), {_value(read)}"
+    ignored = [c for c in both if c is not read]
+    return CheckResult(
+        name,
+        Level.WARNING,
+        f"two credentials: {named} are set, so Claude Code sends {headers}; {verdict}",
+        "keep one key: " + "; ".join(_removal(c) for c in ignored or both[1:]),
+    )
+
+
+def _value(credential: Credential) -> str:
+    return mask_key(credential.value) if credential.value else "apiKeyHelper's output (cbcfg cannot see it)"
+
+
+def _removal(credential: Credential) -> str:
+    if credential.setting is None or credential.setting.path is None:
+        return f"unset {credential.source} in the shell"
+    return f"remove {credential.source} from {credential.setting.shown}"

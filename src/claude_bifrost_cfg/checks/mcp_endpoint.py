@@ -69,6 +69,21 @@ def start_sdk_import() -> Future[None]:
         return _sdk_import
 
 
+def prepare() -> None:
+    start_sdk_import()
+
+
+def late_result(ctx: NetworkContext) -> CheckResult | None:
+    if sdk_ready():
+        return None
+    return CheckResult(
+        name,
+        Level.SKIPPED,
+        f"not checked: loading the MCP SDK took longer than the {ctx.timeout:g} s timeout",
+        "raise --timeout",
+    )
+
+
 def sdk_ready() -> bool:
     future = _sdk_import
     return future is not None and future.done() and not future.cancelled() and future.exception() is None

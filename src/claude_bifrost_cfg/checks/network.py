@@ -42,8 +42,10 @@ def prepare_network_checks(checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> N
     for module in _WARM_UP:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
-    if mcp_endpoint in checks:
-        mcp_endpoint.start_sdk_import()
+    for check in checks:
+        prepare = getattr(check, "prepare", None)
+        if callable(prepare):
+            prepare()
 
 
 async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> list[CheckResult]:
@@ -61,7 +63,7 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
 
     async with httpx.AsyncClient(timeout=ctx.timeout, verify=tls_context(ctx)) as client:
         tasks = {asyncio.ensure_future(_run_one(check, ctx, client)): check for check in checks}
-        gateway_task = next((task for task, check in tasks.items() if check is gateway), None)
+        gateway_task = next((task for task, check in tasks.items() if _gates_others(check)), None)
         pending, late = set(tasks), set()
         while pending:
             now = time.monotonic()
@@ -91,10 +93,14 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
     gateway_down = _unreachable(gateway_task)
     results: list[CheckResult] = []
     for check, rows, unreachable in outcomes:
-        if gateway_down and unreachable and check is not gateway:
+        if gateway_down and unreachable and not _gates_others(check):
             rows = [CheckResult(check.name, Level.SKIPPED, "not checked: the gateway cannot be reached")]
         results.extend(rows)
     return results
+
+
+def _gates_others(check: NetworkCheck) -> bool:
+    return getattr(check, "gates_others", False) is True
 
 
 def _unreachable(task: asyncio.Future[tuple[list[CheckResult], bool]] | None) -> bool:
@@ -120,13 +126,9 @@ async def _run_one(
 
 
 def _late(check: NetworkCheck, ctx: NetworkContext) -> CheckResult:
-    if check is mcp_endpoint and not mcp_endpoint.sdk_ready():
-        return CheckResult(
-            check.name,
-            Level.SKIPPED,
-            f"not checked: loading the MCP SDK took longer than the {ctx.timeout:g} s timeout",
-            "raise --timeout",
-        )
+    late_result = getattr(check, "late_result", None)
+    if callable(late_result) and isinstance(row := late_result(ctx), CheckResult):
+        return row
     return CheckResult(
         check.name,
         Level.FAILED,
@@ -139,4 +141,4 @@ def _one_line(text: str, ctx: NetworkContext) -> str:
     from claude_bifrost_cfg.secrets import redact
 
     line = " ".join(text.split())
-    return redact(line, [ctx.key] if ctx.key else [])[:200]
+    return redact(line, ctx.secrets)[:200]

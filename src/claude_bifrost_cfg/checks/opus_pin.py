@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..layers import TIER_VARIABLES, resolve_model
 from .base import CheckResult, Level
 from .context import LocalContext
 
 name = "opus-pin"
-summary = "the Opus tier is pinned whenever the other tiers are"
+summary = "the model Claude Code sends by default (alias, setting, or its Opus default) is pinned"
 network = False
 
 
 def pinned_tiers(ctx: LocalContext) -> Mapping[str, object]:
-    tiers = {
-        "sonnet": ctx.value("ANTHROPIC_DEFAULT_SONNET_MODEL"),
-        "opus": ctx.value("ANTHROPIC_DEFAULT_OPUS_MODEL"),
-        "haiku": ctx.value("ANTHROPIC_DEFAULT_HAIKU_MODEL"),
-    }
+    tiers = {tier: ctx.value(variable) for tier, variable in TIER_VARIABLES.items()}
     return {tier: value for tier, value in tiers.items() if value}
 
 
@@ -36,12 +33,12 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                 )
             )
     pinned = pinned_tiers(ctx)
-    default_model = ctx.value("ANTHROPIC_MODEL") or ctx.value("model")
+    choice = resolve_model(ctx.effective)
     if not pinned:
         rows.append(
             CheckResult(name, Level.INFO, "no model tier is pinned: aliases go to Bifrost as Anthropic model names")
         )
-    elif "opus" not in pinned and not default_model:
+    elif choice.unpinned and choice.source is None:
         rows.append(
             CheckResult(
                 name,
@@ -51,8 +48,25 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                 "pin the Opus tier (ANTHROPIC_DEFAULT_OPUS_MODEL) in the profile",
             )
         )
-    else:
+    elif choice.unpinned:
+        unpinned = choice.unpinned
+        assert choice.source is not None
+        variables = " and ".join(use.variable for use in unpinned)
         rows.append(
-            CheckResult(name, Level.OK, f"model tiers pinned: {', '.join(f'{k}={v}' for k, v in pinned.items())}")
+            CheckResult(
+                name,
+                Level.WARNING,
+                f"{choice.chosen_by} picks the {'/'.join(use.tier for use in unpinned)} tier, which is not pinned: "
+                f"the default model goes out unpinned as {', '.join(use.sent for use in unpinned)}",
+                f"pin {variables} beside the other tiers, or set {choice.key} in {choice.source.shown} "
+                "to a pinned model",
+            )
+        )
+    else:
+        sends = f"; the default model is {', '.join(choice.sends)}" if choice.source is not None else ""
+        rows.append(
+            CheckResult(
+                name, Level.OK, f"model tiers pinned: {', '.join(f'{k}={v}' for k, v in pinned.items())}{sends}"
+            )
         )
     return rows

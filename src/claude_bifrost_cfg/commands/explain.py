@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .common import RootOptions, root_options
+
+if TYPE_CHECKING:
+    from ..layers import Credentials, ModelChoice
 
 
 @click.command()
@@ -21,7 +24,15 @@ def explain(roots: RootOptions, key: str | None) -> None:
     import os
 
     from ..errors import UsageError
-    from ..layers import SECRET_KEYS, all_keys, read_layers, resolve
+    from ..layers import (
+        SECRET_KEYS,
+        all_keys,
+        read_layers,
+        resolution_keys,
+        resolve,
+        resolve_credentials,
+        resolve_model,
+    )
     from ..output import Printer, emit_json
     from ..secrets import mask_key
     from ..state import load_records
@@ -31,7 +42,10 @@ def explain(roots: RootOptions, key: str | None) -> None:
         raise UsageError(f"cbcfg does not explain {key!r}", f"keys: {', '.join(keys)}")
     layout = roots.layout()
     layers = read_layers(layout, os.environ)
-    results = resolve(layers, [key] if key else keys, load_records(layout.state_dir))
+    records = load_records(layout.state_dir)
+    results = resolve(layers, [key] if key else keys, records)
+    everything = {item.key: item for item in resolve(layers, resolution_keys(), records)}
+    model, credentials = resolve_model(everything), resolve_credentials(everything)
 
     def shown_value(name: str, value: Any) -> Any:
         return mask_key(value) if name in SECRET_KEYS and isinstance(value, str) else value
@@ -60,7 +74,15 @@ def explain(roots: RootOptions, key: str | None) -> None:
         )
     problems = [{"layer": layer.name, "file": layer.shown, "error": layer.error} for layer in layers if layer.error]
     if roots.json_output:
-        emit_json({"command": "explain", "settings": rows, "problems": problems})
+        emit_json(
+            {
+                "command": "explain",
+                "settings": rows,
+                "problems": problems,
+                "model": model.as_json(),
+                "credentials": credentials.as_json(),
+            }
+        )
         return
     printer = Printer(sys.stdout)
     printer.table(
@@ -74,5 +96,37 @@ def explain(roots: RootOptions, key: str | None) -> None:
             printer.line(
                 f"{r['key']}: {s['layer']} {s['file']} = {s['value']} is shadowed{flag}", "yellow" if flag else None
             )
+    if key is None:
+        for line, style in _summary_lines(model, credentials):
+            printer.line(line, style)
     for p in problems:
         printer.line(f"cannot read the {p['layer']} layer: {p['error']}", "red")  # the error names the file
+
+
+def _summary_lines(model: ModelChoice, credentials: Credentials) -> list[tuple[str, str | None]]:
+    """What the settings add up to: the default model sent, and the credentials sent."""
+    from ..secrets import mask_key
+
+    unpinned = model.unpinned
+    pins = ", ".join(f"{use.tier} tier {'not pinned' if use.pin is None else 'pinned'}" for use in model.tiers)
+    lines: list[tuple[str, str | None]] = [
+        (
+            f"default model: {model.chosen_by} sends {', '.join(model.sends)}" + (f" ({pins})" if pins else ""),
+            "yellow" if unpinned and any(use.pin for use in model.tiers) else None,
+        )
+    ]
+    if credentials.conflict:
+        both = " and ".join(c.where for c in credentials.conflict)
+        read = credentials.read
+        reads = (
+            f"Bifrost reads {read.shown_header}"
+            + (f" = {mask_key(read.value)}" if read.value else " (apiKeyHelper's output)")
+            if read
+            else "Bifrost reads neither (no sk-bf- value)"
+        )
+        lines.append((f"credentials: two are sent, {both}; {reads}", "yellow"))
+    elif credentials.read is not None:
+        read = credentials.read
+        shown = mask_key(read.value) if read.value else "apiKeyHelper's output"
+        lines.append((f"credentials: {read.shown_header} = {shown} from {read.where}", None))
+    return lines
