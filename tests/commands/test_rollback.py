@@ -72,11 +72,14 @@ def test_the_preview_shows_what_will_be_restored(scratch: Scratch) -> None:
 
 
 def test_rollback_of_a_rollback(scratch: Scratch) -> None:
+    """A rollback's own set is undone by naming it (a plain rollback walks further back instead)."""
     seed(scratch)
     apply(scratch)
     applied = files_only(scratch.tree(), scratch)
-    assert scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root)).exit_code == 0
-    result = scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root), "--json")
+    first = scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root), "--json")
+    assert first.exit_code == 0
+    undo = first.json["backup_set"]
+    result = scratch.cbcfg("rollback", undo, "--yes", "--system-root", str(scratch.system_root), "--json")
     assert result.exit_code == 0, result.output
     assert files_only(scratch.tree(), scratch) == applied
     again = scratch.cbcfg(
@@ -121,7 +124,7 @@ def test_json_shape(scratch: Scratch) -> None:
     assert set(data) == {"command", "set", "backup_set", "files"}
     assert data["set"] == set_id and data["backup_set"] != set_id
     assert {f["outcome"] for f in data["files"]} == {"removed"}
-    assert all(set(f) == {"path", "target", "outcome"} for f in data["files"])
+    assert all(set(f) == {"path", "target", "outcome", "drift"} for f in data["files"])
 
 
 def test_nothing_to_roll_back(scratch: Scratch) -> None:

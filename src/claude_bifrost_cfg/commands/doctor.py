@@ -105,7 +105,7 @@ def _contexts(
     from ..layers import all_keys, read_layers, resolve
     from ..profiles import load_profile
     from ..render import render_profile
-    from ..state import load_records
+    from ..transaction import load_records
     from .common import build_layout, read_key, sources
 
     layout = build_layout(home, project, system_root, platform)

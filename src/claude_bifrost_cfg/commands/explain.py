@@ -26,7 +26,7 @@ def explain(
     from ..layers import SECRET_KEYS, all_keys, read_layers, resolve
     from ..output import Printer, emit_json
     from ..secrets import mask_key
-    from ..state import load_records
+    from ..transaction import load_records
     from .common import build_layout
 
     keys = all_keys()

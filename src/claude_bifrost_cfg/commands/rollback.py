@@ -1,4 +1,5 @@
-"""``cbcfg rollback [SET_ID]``: restore a whole backup set (the last one by default)."""
+"""``cbcfg rollback [SET_ID]``: undo one backup set's write (the newest apply not undone yet by
+default: repeated rollbacks walk back through the history), keeping every edit made since."""
 
 from __future__ import annotations
 
@@ -22,13 +23,12 @@ def rollback(
     platform: PlatformOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Put back every file of a backup set as it was before that apply."""
-    from ..engine import configured_lock_timeout
+    """Undo an apply: cbcfg's keys as they were before it; edits made since are kept."""
+    from ..backups import find_backup_set, list_backup_sets
     from ..errors import RefusedError
     from ..layout import display_path
-    from ..output import Printer, emit_json, notice
+    from ..output import Printer, emit_json, notice, warning
     from ..restore import plan_restore, restore_backup_set
-    from ..state import find_backup_set, list_backup_sets
     from .common import build_layout
 
     layout = build_layout(home, project, system_root, platform)
@@ -72,6 +72,8 @@ def rollback(
             printer.line(
                 f"{item.shown} ({item.target}): {item.outcome if item.outcome != 'restored' else 'restore'}", "bold"
             )
+            for drift in item.drift:
+                printer.line(f"  drift {drift.pointer}: {drift.reason}")
             if item.outcome != "unchanged":
                 printer.diff(item.before, item.after, item.shown)
     if not yes:
@@ -79,14 +81,25 @@ def rollback(
             raise RefusedError("rollback needs confirmation and there is no terminal to ask on", "pass --yes")
         if not typer.confirm(f"Restore backup set {backup.id}?", default=False, err=True):
             raise RefusedError("not confirmed; nothing was restored", "run again and answer y, or pass --yes")
-    undo, results = restore_backup_set(layout, backup, configured_lock_timeout(), notice)
+    undo, results = restore_backup_set(layout, backup, on_wait=notice)
+    for result in results:
+        for drift in result.drift:
+            warning(f"{result.shown}: {drift.pointer or 'the file'}: {drift.reason}")
     if json_output:
         emit_json(
             {
                 "command": "rollback",
                 "set": backup.id,
                 "backup_set": undo.id,
-                "files": [{"path": r.shown, "target": r.target, "outcome": r.outcome} for r in results],
+                "files": [
+                    {
+                        "path": r.shown,
+                        "target": r.target,
+                        "outcome": r.outcome,
+                        "drift": [{"pointer": d.pointer, "reason": d.reason} for d in r.drift],
+                    }
+                    for r in results
+                ],
             }
         )
         return

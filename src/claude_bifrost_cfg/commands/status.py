@@ -18,13 +18,14 @@ def status(
     json_output: JsonOption = False,
 ) -> None:
     """Show each target file: present, which profile cbcfg applied, drift. Writes nothing."""
+    from ..backups import list_backup_sets
     from ..engine import read_current
     from ..errors import BadFileError
     from ..layout import display_path
     from ..output import Printer, emit_json
     from ..plan import drift_against, top_level_keys
-    from ..state import list_backup_sets, load_records
     from ..targets import ALL
+    from ..transaction import load_records
     from .common import build_layout
 
     layout = build_layout(home, project, system_root, platform)
