@@ -188,7 +188,7 @@ def commit(
         return [_file_write(item) for item in fresh]
 
     guarded = [
-        Guarded(item.current.path, item.current.shown, item.current.target.claude_lock and item.plan.changed)
+        Guarded(item.current.path, item.current.shown, item.current.target.claude_lock, item.plan.changed)
         for item in planned
     ]
     done = run_transaction(layout.state_dir, guarded, plan_again, command, profile, None, lock_timeout, on_wait)

@@ -82,7 +82,8 @@ class Guarded:
 
     path: Path
     shown: str
-    claude_lock: bool = False  # Claude Code rewrites it itself: take its lock while writing
+    claude_lock: bool = False  # Claude Code rewrites it itself: its stale lock is cleared, its lock taken
+    expected_to_change: bool = True  # else Claude's lock is not taken (a plan that changes nothing there)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class Transaction:
 def _claude_locks(files: Sequence[Guarded], timeout: float, on_wait: OnWait | None) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for item in files:
-            if item.claude_lock:
+            if item.claude_lock and item.expected_to_change:
                 stack.enter_context(claude_lock(item.path, timeout, item.shown, on_wait))
         yield
 
