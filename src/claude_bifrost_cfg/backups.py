@@ -182,6 +182,13 @@ def list_backup_sets(state_dir: Path, newer_than: str = "", limit: int | None = 
     return sets
 
 
+def completed_sets(state_dir: Path, newer_than: str = "") -> list[BackupSet]:
+    """Complete sets, newest first, without those of a run killed before it saved the records."""
+    saved = read_saved_records(state_dir)
+    sets = list_backup_sets(state_dir, newer_than=newer_than)
+    return [s for s in sets if s.id <= saved.covers and s.id not in saved.interrupted]
+
+
 def undone_sets(sets: Sequence[BackupSet], interrupted: frozenset[str], covers: str) -> set[str]:
     """The sets a completed rollback undid (and no later rollback redid). A rollback killed before
     it saved the records (newer than ``covers``, or in ``interrupted``) undid nothing for sure."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .backups import ABSENT, BackedUpFile, BackupSet, backup_copy, content_digest, list_backup_sets
+from .backups import ABSENT, BackedUpFile, BackupSet, backup_copy, completed_sets, content_digest
 from .errors import BadFileError
 from .fsio import OnWait, Snapshot, decode_text, read_snapshot
 from .jsondoc import Edit, JsonDocError, apply_edits, get_at, parse_document
@@ -157,8 +157,12 @@ def plan_undo(
         wrote = _last_written(chain, entry.path)
         drift: list[Drift] = []
         mode = None
+        now = content_digest(snapshot.data)
         whole = (
-            snapshot.data == then or (clean and content_digest(snapshot.data) == written) or (wrote is None and force)
+            snapshot.data == then
+            or now == backup.digests_after.get(entry.path)  # as that set left it (later ones undone)
+            or (clean and now == written)  # as the last set left it, and nobody wrote in between
+            or (wrote is None and force)
         )
         if whole:
             after: bytes | str | None = then
@@ -218,7 +222,7 @@ def _claude_lock(name: str) -> bool:
 
 def plan_restore(layout: Layout, backup: BackupSet) -> list[Restored]:
     """What rolling back ``backup`` would do to each file (reads only): the preview."""
-    later = list_backup_sets(layout.state_dir, newer_than=backup.id)
+    later = completed_sets(layout.state_dir, newer_than=backup.id)
     return [undo.result for undo in plan_undo(layout, backup, load_records(layout.state_dir), later)]
 
 
@@ -234,7 +238,7 @@ def restore_backup_set(
     results: list[Restored] = []
 
     def plan(records: Mapping[str, Record]) -> list[FileWrite]:
-        undos = plan_undo(layout, backup, records, list_backup_sets(layout.state_dir, newer_than=backup.id), force)
+        undos = plan_undo(layout, backup, records, completed_sets(layout.state_dir, newer_than=backup.id), force)
         results[:] = [undo.result for undo in undos]
         return [undo.write for undo in undos]
 
