@@ -260,13 +260,19 @@ def configured_keep_backups() -> int:
     return keep
 
 
+def backup_set_ids(state_dir: Path) -> list[str]:
+    """The ids of the set folders there are, oldest first (no manifest read)."""
+    folder = state_dir / BACKUPS
+    if not folder.is_dir():
+        return []
+    return sorted(child.name for child in folder.iterdir() if SET_ID.match(child.name))
+
+
 def prune_backup_sets(state_dir: Path, keep: int) -> list[str]:
     """Remove the oldest sets beyond the newest ``keep`` (after a successful write, under the lock).
     Oldest first: a rollback's set always outlives the set it undid."""
     folder = state_dir / BACKUPS
-    if not folder.is_dir():
-        return []
-    names = sorted(child.name for child in folder.iterdir() if SET_ID.match(child.name))
+    names = backup_set_ids(state_dir)
     removed = names[: max(len(names) - keep, 0)]
     for name in removed:
         shutil.rmtree(folder / name, ignore_errors=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from .backups import (
     BackedUp,
     BackupSet,
+    backup_set_ids,
     configured_keep_backups,
     content_digest,
     list_backup_sets,
@@ -188,7 +189,7 @@ def run_transaction(
         if updated != records or backup is not None or killed:
             fault_point("before-records", state_dir / RECORDS)
             newest = list_backup_sets(state_dir, limit=1)
-            existing = {s.id for s in list_backup_sets(state_dir)}
+            existing = set(backup_set_ids(state_dir))
             save_records(state_dir, updated, newest[0].id if newest else None, (saved.interrupted | killed) & existing)
         if backup is not None:
             pruned = prune_backup_sets(state_dir, keep)
