@@ -190,17 +190,22 @@ def completed_sets(state_dir: Path, newer_than: str = "") -> list[BackupSet]:
 
 
 def undone_sets(sets: Sequence[BackupSet], interrupted: frozenset[str], covers: str) -> set[str]:
-    """The sets a completed rollback undid (and no later rollback redid). A rollback killed before
-    it saved the records (newer than ``covers``, or in ``interrupted``) undid nothing for sure."""
-    by_id = {backup.id: backup for backup in sets}
+    """The history steps a completed rollback undid (and no later rollback redid). Rolling back a
+    set puts cbcfg's keys back as they were before it, so the steps after it are undone too. A
+    rollback killed before it saved the records (newer than ``covers``, or in ``interrupted``)
+    undid nothing for sure."""
     undone: set[str] = set()
-    for backup in sorted(sets, key=lambda s: s.id):
+    undid: dict[str, set[str]] = {}  # per rollback set: the steps it undid
+    ordered = sorted(sets, key=lambda s: s.id)
+    for backup in ordered:
         if backup.undoes is None or backup.id in interrupted or backup.id > covers:
             continue
-        undone.add(backup.undoes)
-        target = by_id.get(backup.undoes)
-        if target is not None and target.undoes is not None:
-            undone.discard(target.undoes)  # rolling back a rollback puts its set back in effect
+        if backup.undoes in undid:  # rolling back a rollback puts what it undid back in effect
+            undone -= undid[backup.undoes]
+            continue
+        steps = {s.id for s in ordered if s.undoes is None and backup.undoes <= s.id < backup.id and s.id not in undone}
+        undid[backup.id] = steps | {backup.undoes}
+        undone |= undid[backup.id]
     return undone
 
 

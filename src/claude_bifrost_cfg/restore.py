@@ -1,9 +1,10 @@
-"""Rollback: undo what one backup set's write did, as one transaction.
+"""Rollback: put cbcfg's keys back as they were before one backup set, as one transaction.
 
-Per file: if it still holds exactly what that write left, its old bytes (and mode) come back whole.
-If it changed since (you, or Claude, edited it), only cbcfg's own keys are undone, three-way as
-apply merges: each key that write changed gets its old value back if the file still holds what cbcfg
-wrote there; a key changed since is drift, left alone and reported. Every other byte stays as it is
+Per file: if it still holds exactly what that set (or, with nobody else writing in between, the
+last set since) left, its old bytes (and mode) come back whole. If it changed since (you, or Claude,
+edited it), only cbcfg's own keys are undone, three-way as apply merges: each key that set or a
+later one changed gets its old value back if the file still holds what cbcfg wrote there last; a
+key changed since is drift, left alone and reported. Every other byte stays as it is
 now, so an edit made after the apply survives. A file the write created is removed only if nothing
 but cbcfg's keys is in it. The files as they were just before are backed up first.
 """

@@ -305,3 +305,14 @@ def test_a_bad_keep_backups_is_a_usage_error_and_writes_nothing(scratch: Scratch
     assert result.exit_code == 2, result.output
     assert f"CBCFG_KEEP_BACKUPS={value!r}" in result.error_line()
     assert scratch.tree() == before
+
+
+def test_after_rolling_back_a_named_older_set_nothing_newer_is_left_to_undo(scratch: Scratch) -> None:
+    originals = seed(scratch)
+    first = apply(scratch, "local")
+    apply(scratch, "azure")
+    assert scratch.cbcfg("rollback", first, "--yes").exit_code == 0  # azure's keys went with it
+    result = scratch.cbcfg("rollback", "--yes")
+    assert result.exit_code == 9 and "nothing left to roll back" in result.error_line()
+    for target, data in originals.items():
+        assert target_paths(scratch)[target].read_bytes() == data
