@@ -1,60 +1,28 @@
 """From a rendered profile to written files: read the destination, plan, validate, then commit.
 
-``prepare`` only reads; ``commit`` takes the locks, re-reads every file (Claude may have rewritten
-it since), re-plans on what is there now, backs everything up as one set, writes atomically and
-saves the ownership records last. A crash at any step leaves each file old or new, never partial,
-and the next run recovers by itself.
+``prepare`` only reads; ``commit`` hands the plan to the one transaction (transaction.py), which
+takes the locks, re-reads every file (Claude may have rewritten it since), re-plans on what is
+there now, backs everything up as one set, writes atomically and saves the ownership records last.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import BadFileError, RefusedError, UsageError, WriteFailedError
-from .fsio import (
-    SECRET_MODE,
-    OnWait,
-    Snapshot,
-    cbcfg_lock,
-    check_writable,
-    claude_lock,
-    decode_text,
-    fault_point,
-    read_snapshot,
-    remove_stale_claude_lock,
-    remove_stray_temps,
-    write_atomically,
-)
+from .backups import ABSENT, BackupSet
+from .errors import BadFileError, RefusedError
+from .fsio import OnWait, Snapshot, decode_text, read_snapshot, written_mode
 from .jsondoc import Document, JsonDocError, parse_document
 from .layout import Layout, display_path
-from .plan import Change, FilePlan, Record, digest, plan_file, top_level_keys
+from .plan import Change, FilePlan, digest, plan_file, top_level_keys
+from .records import Record
 from .render import Fragment, Rendered
-from .state import RECORDS, BackupSet, load_records, remove_incomplete_sets, save_records, write_backup_set
 from .targets.base import Target
+from .transaction import FileWrite, Guarded, load_records, run_transaction
 from .validate import problems_added
-
-LOCK_TIMEOUT = 30.0
-LOCK_TIMEOUT_ENV = "CBCFG_LOCK_TIMEOUT"
-
-
-def configured_lock_timeout() -> float:
-    """Seconds to wait for another cbcfg or for Claude Code's lock; CBCFG_LOCK_TIMEOUT overrides it."""
-    import os
-
-    raw = os.environ.get(LOCK_TIMEOUT_ENV)
-    if not raw:
-        return LOCK_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not seconds >= 0:
-        raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds", "e.g. CBCFG_LOCK_TIMEOUT=30")
-    return seconds
 
 
 @dataclass(frozen=True)
@@ -129,11 +97,22 @@ def plan_current(
                 f"{current.shown}: the merged file would be invalid at {problems[0]}",
                 "nothing was written; check the profile's [settings] and [env]",
             )
+    return PlannedFile(current, fragment, replace(plan, notes=(*plan.notes, *_mode_notes(current, fragment, plan))))
+
+
+def _mode_notes(current: Current, fragment: Fragment, plan: FilePlan) -> list[str]:
+    if not plan.changed:
+        return []
+    notes = []
     mode = current.snapshot.mode
-    if plan.changed and fragment.secret and mode is not None and mode != SECRET_MODE:
-        note = f"mode {mode:04o} -> {SECRET_MODE:04o}: the file holds the virtual key"
-        plan = replace(plan, notes=(*plan.notes, note))
-    return PlannedFile(current, fragment, plan)
+    readable_by_all = current.target.readable_by_all
+    after = written_mode(current.snapshot, fragment.secret, readable_by_all)
+    if mode is not None and mode != after:
+        why = "every local account must read it" if readable_by_all else "the file holds the virtual key"
+        notes.append(f"mode {mode:04o} -> {after:04o}: {why}")
+    if readable_by_all and fragment.secret:
+        notes.append("readable by every local account: any user of this machine can read the virtual key in it")
+    return notes
 
 
 def prepare(layout: Layout, rendered: Rendered, targets: Sequence[Target], force: bool) -> list[PlannedFile]:
@@ -146,15 +125,6 @@ def prepare(layout: Layout, rendered: Rendered, targets: Sequence[Target], force
         current = read_current(target, target.path(layout), layout.home, _needed(target, fragment, previous))
         planned.append(plan_current(current, fragment, previous, rendered.profile, force))
     return planned
-
-
-@contextlib.contextmanager
-def _claude_locks(planned: Sequence[PlannedFile], timeout: float, on_wait: OnWait | None) -> Iterator[None]:
-    with contextlib.ExitStack() as stack:
-        for item in planned:
-            if item.current.target.claude_lock and item.plan.changed:
-                stack.enter_context(claude_lock(item.current.path, timeout, item.current.shown, on_wait))
-        yield
 
 
 def _what_changes(changes: Sequence[Change]) -> set[tuple[str, str, str]]:
@@ -185,6 +155,22 @@ class Committed:
     planned: tuple[PlannedFile, ...]
 
 
+def _file_write(item: PlannedFile) -> FileWrite:
+    wrote = {c.pointer: ABSENT if c.action == "remove" else digest(c.new) for c in item.plan.changes}
+    return FileWrite(
+        path=item.current.path,
+        shown=item.current.shown,
+        target=item.current.target.name,
+        snapshot=item.current.snapshot,
+        changed=item.plan.changed,
+        after=_merged_text(item) if item.plan.changed else None,
+        record=item.plan.record,
+        secret=item.fragment.secret,
+        readable_by_all=item.current.target.readable_by_all,
+        wrote=wrote,
+    )
+
+
 def commit(
     layout: Layout,
     planned: Sequence[PlannedFile],
@@ -194,39 +180,19 @@ def commit(
     lock_timeout: float | None = None,
     on_wait: OnWait | None = None,
 ) -> Committed:
-    timeout = configured_lock_timeout() if lock_timeout is None else lock_timeout
-    with cbcfg_lock(layout.state_dir, timeout, on_wait):
-        records = load_records(layout.state_dir)  # with those of a killed run's last set
-        remove_incomplete_sets(layout.state_dir)
-        for path in {layout.state_dir / RECORDS, *(item.current.path for item in planned), *map(Path, records)}:
-            remove_stray_temps(path)  # left by a killed cbcfg
-        for item in planned:
-            if item.current.target.claude_lock:
-                remove_stale_claude_lock(item.current.path)
-        with _claude_locks(planned, timeout, on_wait):
-            fresh = [_replan(item, layout, records.get(item.key), profile, force) for item in planned]
-            changing = [item for item in fresh if item.plan.changed]
-            for item in changing:
-                check_writable(item.current.snapshot, item.current.shown)  # before anything is written
-            backup = None
-            if changing:
-                backup = write_backup_set(
-                    layout.state_dir,
-                    command,
-                    profile,
-                    [(item.key, item.current.target.name, item.current.snapshot) for item in changing],
-                    {item.key: records.get(item.key) for item in changing},
-                    {item.key: (_merged_text(item), item.plan.record) for item in changing},
-                )
-                fault_point("backup-saved", layout.state_dir / RECORDS)
-                _write_all(changing, backup)
-        updated = dict(records)
-        for item in fresh:
-            updated[item.key] = item.plan.record
-        if updated != records or backup is not None:
-            fault_point("before-records", layout.state_dir / RECORDS)
-            save_records(layout.state_dir, updated)
-    return Committed(backup, tuple(fresh))
+    """Write the plan as one transaction, planned again on the files as they are under the locks."""
+    fresh: list[PlannedFile] = []
+
+    def plan_again(records: Mapping[str, Record]) -> list[FileWrite]:
+        fresh[:] = [_replan(item, layout, records.get(item.key), profile, force) for item in planned]
+        return [_file_write(item) for item in fresh]
+
+    guarded = [
+        Guarded(item.current.path, item.current.shown, item.current.target.claude_lock, item.plan.changed)
+        for item in planned
+    ]
+    done = run_transaction(layout.state_dir, guarded, plan_again, command, profile, None, lock_timeout, on_wait)
+    return Committed(done.backup, tuple(fresh))
 
 
 def _merged_text(item: PlannedFile) -> str:
@@ -234,19 +200,6 @@ def _merged_text(item: PlannedFile) -> str:
     is not held a third time, as bytes)."""
     assert item.plan.after is not None
     return item.plan.after
-
-
-def _write_all(changing: Sequence[PlannedFile], backup: BackupSet) -> None:
-    for done, item in enumerate(changing):
-        try:
-            write_atomically(item.current.snapshot, _merged_text(item), item.current.shown, secret=item.fragment.secret)
-        except WriteFailedError as exc:
-            if done:
-                raise WriteFailedError(
-                    f"{exc.message}; {done} other file(s) were already written",
-                    f"{exc.fix}; undo those with 'cbcfg rollback {backup.id}'",
-                ) from None
-            raise
 
 
 def summarize_changes(planned: Sequence[PlannedFile]) -> dict[str, Any]:

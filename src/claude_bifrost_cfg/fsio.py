@@ -1,7 +1,9 @@
 """Every read and write of a target file goes through here.
 
 Writes are atomic (temp file in the same folder, fsync, replace, fsync the folder), keep the file's
-mode and owner, go through symlinks to their target, and leave files holding a key 0600.
+mode and owner, go through symlinks to their target, and leave files holding a key 0600 — except
+files every local account must read (managed settings): 0644, their new folders 0755, whatever the
+umask, and an existing mode only ever widened to that.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ TEMP_MARK = ".cbcfg-"
 SECRET_MODE = 0o600
 NEW_FILE_MODE = 0o644
 PRIVATE_DIR_MODE = 0o700
+READABLE_BY_ALL = 0o444  # the read bits a file every user must read has (with the owner's write: 0644)
+SHARED_DIR_MODE = 0o755
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,9 @@ def _owner_for_new(folder: Path) -> tuple[int, int] | None:
     return info.st_uid, info.st_gid
 
 
-def make_folder(folder: Path, mode: int = 0o755) -> None:
-    """Create a folder and its missing parents, owned like the nearest existing ancestor."""
+def make_folder(folder: Path, mode: int = 0o755, exact: bool = False) -> None:
+    """Create a folder and its missing parents, owned like the nearest existing ancestor. ``exact``:
+    the new folders get ``mode`` whatever the umask."""
     owner = _owner_for_new(folder)
     missing = []
     probe = folder
@@ -129,6 +134,8 @@ def make_folder(folder: Path, mode: int = 0o755) -> None:
         probe = probe.parent
     for created in reversed(missing):
         os.mkdir(created, mode)
+        if exact:
+            os.chmod(created, mode)
         if owner is not None:
             os.chown(created, *owner)
 
@@ -186,15 +193,31 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(snapshot: Snapshot, data: bytes | str, shown: str, secret: bool, mode: int | None = None) -> None:
-    """Replace the file ``snapshot`` was read from with ``data`` (text: UTF-8), atomically. ``mode`` forces a mode
-    (rollback restores the one a file had); else a file holding a key ends 0600 and any other keeps its
-    mode (0644 when new)."""
+def written_mode(snapshot: Snapshot, secret: bool, readable_by_all: bool = False) -> int:
+    """The mode a write leaves: a file every user must read is at least readable by all (0644 when
+    new; never tightened), a file holding a key ends 0600, any other keeps its mode (0644 when new)."""
+    if readable_by_all:
+        return NEW_FILE_MODE if snapshot.mode is None else snapshot.mode | READABLE_BY_ALL
+    if secret:
+        return SECRET_MODE  # a key in a group- or world-readable file is a leak (the plan says so)
+    return snapshot.mode if snapshot.mode is not None else NEW_FILE_MODE
+
+
+def write_atomically(
+    snapshot: Snapshot,
+    data: bytes | str,
+    shown: str,
+    secret: bool,
+    mode: int | None = None,
+    readable_by_all: bool = False,
+) -> None:
+    """Replace the file ``snapshot`` was read from with ``data`` (text: UTF-8), atomically. ``mode``
+    forces a mode (rollback restores the one a file had); else ``written_mode``. ``readable_by_all``:
+    folders created for it are 0755."""
     target = snapshot.real
     folder = target.parent
     if mode is None:
-        # A key in a group- or world-readable file is a leak: key files end 0600 (the plan says so).
-        mode = SECRET_MODE if secret else (snapshot.mode if snapshot.mode is not None else NEW_FILE_MODE)
+        mode = written_mode(snapshot, secret, readable_by_all)
     owner = (
         (snapshot.uid, snapshot.gid)
         if snapshot.uid is not None and snapshot.gid is not None
@@ -202,7 +225,7 @@ def write_atomically(snapshot: Snapshot, data: bytes | str, shown: str, secret: 
     )
     temp = folder / f".{target.name}{TEMP_MARK}{secrets.token_hex(4)}.tmp"
     try:
-        make_folder(folder)
+        make_folder(folder, SHARED_DIR_MODE, exact=readable_by_all)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as handle:

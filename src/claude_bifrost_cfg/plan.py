@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .jsondoc import Document, Edit, apply_edits, get_at, new_document_text, path_to_pointer, pointer_to_path
+from .records import Record as Record  # re-exported: layers.py and checks/ import it from here
 
 Action = Literal["add", "replace", "remove"]
 
@@ -24,38 +25,6 @@ def digest(value: Any) -> str:
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     # surrogatepass: a file may hold "\ud800" (valid JSON, a lone surrogate once decoded).
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Record:
-    """What cbcfg set in one file: pointer -> digest of the value, the objects it created, and the
-    owned keys it added (as opposed to keys the file had before: those stay where the user put them,
-    and new keys are placed among cbcfg's own only)."""
-
-    target: str
-    profile: str
-    owned: dict[str, str]
-    containers: tuple[str, ...] = ()
-    created: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "profile": self.profile,
-            "owned": self.owned,
-            "containers": list(self.containers),
-            "created": list(self.created),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Record:
-        return cls(
-            target=str(data["target"]),
-            profile=str(data["profile"]),
-            owned={str(k): str(v) for k, v in dict(data["owned"]).items()},
-            containers=tuple(str(c) for c in data.get("containers", ())),
-            created=tuple(str(c) for c in data.get("created", ())),
-        )
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,31 @@
-"""Rollback: put every file of one backup set back as it was, as one operation.
+"""Rollback: put cbcfg's keys back as they were before one backup set, as one transaction.
 
-The current files are backed up first, so a rollback can itself be rolled back.
+Per file: if it still holds exactly what that set (or, with nobody else writing in between, the
+last set since) left, its old bytes (and mode) come back whole. If it changed since (you, or Claude,
+edited it), only cbcfg's own keys are undone, three-way as apply merges: each key that set or a
+later one changed gets its old value back if the file still holds what cbcfg wrote there last; a
+key changed since is drift, left alone and reported. Every other byte stays as it is
+now, so an edit made after the apply survives. A file the write created is removed only if nothing
+but cbcfg's keys is in it. The files as they were just before are backed up first.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from .fsio import OnWait, cbcfg_lock, read_snapshot, remove_file, remove_stray_temps, write_atomically
+from .backups import ABSENT, BackedUpFile, BackupSet, backup_copy, completed_sets, content_digest
+from .errors import BadFileError
+from .fsio import OnWait, Snapshot, decode_text, read_snapshot
+from .jsondoc import Edit, JsonDocError, apply_edits, get_at, parse_document
 from .layout import Layout, display_path
-from .state import (
-    RECORDS,
-    BackupSet,
-    backup_copy,
-    load_records,
-    remove_incomplete_sets,
-    save_records,
-    write_backup_set,
-)
+from .plan import Drift, digest, top_level_keys
+from .records import Record
+from .targets import ALL
+from .transaction import FileWrite, Guarded, load_records, run_transaction
 
 Outcome = Literal["restored", "removed", "unchanged"]
 
@@ -32,63 +38,217 @@ class Restored:
     outcome: Outcome
     before: str | None
     after: str | None
+    drift: tuple[Drift, ...] = ()
 
 
-def plan_restore(layout: Layout, backup: BackupSet) -> list[Restored]:
-    """What restoring would do to each file (reads only)."""
-    results = []
+@dataclass(frozen=True)
+class Undo:
+    """One file of the set, planned: the write, and what to report."""
+
+    write: FileWrite
+    result: Restored
+
+
+def _text(data: bytes | str | None) -> str | None:
+    if data is None or isinstance(data, str):
+        return data
+    return data.decode("utf-8", errors="replace")
+
+
+def _values(data: bytes, shown: str, pointers: Mapping[str, str]) -> tuple[Any, Any]:
+    """The document and the decoded top-level members ``pointers`` reach."""
+    try:
+        document = parse_document(decode_text(data, shown), top_level_keys(pointers))
+    except JsonDocError as exc:
+        raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then roll back again") from None
+    return document, document.values
+
+
+def _undo_keys(
+    entry: BackedUpFile,
+    snapshot: Snapshot,
+    then: bytes | None,
+    wrote: Mapping[str, str],
+    written: Record | None,
+    force: bool,
+    shown: str,
+) -> tuple[bytes | str | None, list[str], list[Drift]]:
+    """cbcfg's keys undone in the file as it is now: (new text, pointers undone, drift)."""
+    if snapshot.data is None:
+        return None, [], [Drift(pointer, "the file was removed since; left alone") for pointer in wrote]
+    document, now = _values(snapshot.data, shown, wrote)
+    old: Any = _values(then, shown, wrote)[1] if then is not None else {}
+    edits, undone, drift = [], [], []
+    for pointer, digest_written in wrote.items():
+        found_now, value_now = get_at(now, pointer)
+        found_then, value_then = get_at(old, pointer)
+        digest_now = digest(value_now) if found_now else ABSENT
+        if digest_now == (digest(value_then) if found_then else ABSENT):
+            continue  # already as it was
+        if digest_now != digest_written and not force:
+            how = "changed" if found_now else "removed"
+            drift.append(Drift(pointer, f"{how} since cbcfg set it; left alone"))
+            continue
+        edits.append(Edit(pointer, value_then) if found_then else Edit(pointer, remove=True))
+        undone.append(pointer)
+    if not edits:
+        return snapshot.data, [], drift
+    created = written.containers if written is not None else ()
+    try:
+        text = apply_edits(document, edits, prune=created, order=list(wrote), anchors=created)
+    except JsonDocError as exc:
+        raise BadFileError(f"{shown}: {exc}", "fix or remove that key by hand, then roll back again") from None
+    if not entry.existed and not drift and parse_document(text).values == {}:
+        return None, undone, drift  # nothing but cbcfg's keys was in the file it created
+    return text, undone, drift
+
+
+def _record_after(
+    path: str, backup: BackupSet, current: Record | None, drift: list[Drift], whole: bool
+) -> Record | None:
+    """The record once undone: the set's record from before, plus the drifted keys cbcfg still owns."""
+    before = backup.records_before.get(path)
+    if whole or not drift or current is None:
+        return before
+    owned = dict(before.owned) if before is not None else {}
+    for item in drift:
+        if item.pointer in current.owned:
+            owned[item.pointer] = current.owned[item.pointer]
+    base = before or current
+    return Record(base.target, base.profile, owned, current.containers, current.created)
+
+
+def _chain(state_dir: Path, backup: BackupSet, later: Sequence[BackupSet], path: str) -> tuple[list[BackupSet], bool]:
+    """``backup`` and every later set that wrote ``path``, oldest first; and whether nobody else
+    wrote the file between them (each set found it as the one before left it)."""
+    chain = [backup, *(s for s in sorted(later, key=lambda s: s.id) if any(e.path == path for e in s.files))]
+    for before, after in itertools.pairwise(chain):
+        entry = next(e for e in after.files if e.path == path)
+        found = content_digest(backup_copy(state_dir, after, entry)) if entry.existed else ABSENT
+        if found != before.digests_after.get(path):
+            return chain, False
+    return chain, True
+
+
+def _last_written(chain: Sequence[BackupSet], path: str) -> dict[str, str] | None:
+    """Per key, what cbcfg wrote there last (None: a set from before cbcfg kept that)."""
+    last: dict[str, str] = {}
+    for backup in chain:
+        wrote = backup.wrote.get(path)
+        if wrote is None:
+            return None
+        last.update(wrote)
+    return last
+
+
+def plan_undo(
+    layout: Layout, backup: BackupSet, records: Mapping[str, Record], later: Sequence[BackupSet], force: bool = False
+) -> list[Undo]:
+    """What undoing ``backup`` does to each file now (reads only): cbcfg's keys back to what they
+    were before it, whichever later set wrote them since (``later``: the sets newer than it).
+    ``force``: undo a key changed since as well."""
+    undos = []
     for entry in backup.files:
         shown = display_path(Path(entry.path), layout.home)
-        now = read_snapshot(Path(entry.path), shown).data
+        target = ALL.get(entry.target)
+        snapshot = read_snapshot(Path(entry.path), shown)
         then = backup_copy(layout.state_dir, backup, entry) if entry.existed else None
-        outcome: Outcome = "unchanged" if now == then else ("restored" if entry.existed else "removed")
-        results.append(Restored(entry.path, shown, entry.target, outcome, _text(now), _text(then)))
-    return results
+        chain, clean = _chain(layout.state_dir, backup, later, entry.path)
+        written = chain[-1].digests_after.get(entry.path)
+        wrote = _last_written(chain, entry.path)
+        drift: list[Drift] = []
+        mode = None
+        now = content_digest(snapshot.data)
+        whole = (
+            snapshot.data == then
+            or now == backup.digests_after.get(entry.path)  # as that set left it (later ones undone)
+            or (clean and now == written)  # as the last set left it, and nobody wrote in between
+            or (wrote is None and force)
+        )
+        if whole:
+            after: bytes | str | None = then
+            mode = entry.mode
+        elif wrote is None:  # a set from before cbcfg kept what it wrote: whole files only
+            after = snapshot.data
+            drift = [Drift("", "the file changed since this set was written; left alone (restore it by hand)")]
+        else:
+            after, _, drift = _undo_keys(entry, snapshot, then, wrote, records.get(entry.path), force, shown)
+        changed = (after is None) != (snapshot.data is None) or (
+            after is not None and snapshot.data is not None and _bytes(after) != snapshot.data
+        )
+        if not changed:
+            outcome: Outcome = "unchanged"
+        else:
+            outcome = "removed" if after is None else "restored"
+        record = _record_after(entry.path, backup, records.get(entry.path), drift, whole)
+        write = FileWrite(
+            path=Path(entry.path),
+            shown=shown,
+            target=entry.target,
+            snapshot=snapshot,
+            changed=changed,
+            after=after,
+            record=record,
+            mode=mode,
+            secret=False,
+            readable_by_all=target is not None and target.readable_by_all,
+            wrote=_old_digests(then, wrote, {item.pointer for item in drift}, shown) if changed else {},
+        )
+        result = Restored(entry.path, shown, entry.target, outcome, _text(snapshot.data), _text(after), tuple(drift))
+        undos.append(Undo(write, result))
+    return undos
 
 
-def _text(data: bytes | None) -> str | None:
-    return None if data is None else data.decode("utf-8", errors="replace")
+def _bytes(data: bytes | str) -> bytes:
+    return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+def _old_digests(then: bytes | None, wrote: Mapping[str, str] | None, left: set[str], shown: str) -> dict[str, str]:
+    """What the rollback writes per key, the old values (so that it can itself be undone three-way)."""
+    if not wrote:
+        return {}
+    old: Any = _values(then, shown, wrote)[1] if then is not None else {}
+    result = {}
+    for pointer in wrote:
+        if pointer not in left:
+            found, value = get_at(old, pointer)
+            result[pointer] = digest(value) if found else ABSENT
+    return result
+
+
+def _claude_lock(name: str) -> bool:
+    target = ALL.get(name)
+    return target is not None and target.claude_lock
+
+
+def plan_restore(layout: Layout, backup: BackupSet, force: bool = False) -> list[Restored]:
+    """What rolling back ``backup`` would do to each file (reads only): the preview."""
+    later = completed_sets(layout.state_dir, newer_than=backup.id)
+    return [undo.result for undo in plan_undo(layout, backup, load_records(layout.state_dir), later, force)]
 
 
 def restore_backup_set(
-    layout: Layout, backup: BackupSet, lock_timeout: float, on_wait: OnWait | None = None
+    layout: Layout,
+    backup: BackupSet,
+    lock_timeout: float | None = None,
+    on_wait: OnWait | None = None,
+    force: bool = False,
 ) -> tuple[BackupSet, list[Restored]]:
-    with cbcfg_lock(layout.state_dir, lock_timeout, on_wait):
-        remove_incomplete_sets(layout.state_dir)
-        remove_stray_temps(layout.state_dir / RECORDS)
-        for entry in backup.files:
-            remove_stray_temps(Path(entry.path))
-        records = load_records(layout.state_dir)
-        snapshots = [(entry.path, entry.target, read_snapshot(Path(entry.path), entry.path)) for entry in backup.files]
-        restored = {
-            entry.path: (backup_copy(layout.state_dir, backup, entry) if entry.existed else None)
-            for entry in backup.files
-        }
-        undo = write_backup_set(
-            layout.state_dir,
-            f"rollback {backup.id}",
-            backup.profile,
-            snapshots,
-            {entry.path: records.get(entry.path) for entry in backup.files},
-            {path: (data, backup.records_before.get(path)) for path, data in restored.items()},
-        )
-        results = []
-        for entry, (_, _, snapshot) in zip(backup.files, snapshots, strict=True):
-            shown = display_path(Path(entry.path), layout.home)
-            then = restored[entry.path]
-            if snapshot.data == then:
-                outcome: Outcome = "unchanged"
-            elif then is None:
-                remove_file(Path(entry.path), shown)
-                outcome = "removed"
-            else:
-                write_atomically(snapshot, then, shown, secret=False, mode=entry.mode)
-                outcome = "restored"
-            results.append(Restored(entry.path, shown, entry.target, outcome, None, None))
-        for path, record in backup.records_before.items():
-            if record is None:
-                records.pop(path, None)
-            else:
-                records[path] = record
-        save_records(layout.state_dir, records)
-    return undo, results
+    """Undo ``backup`` as one transaction; returns the rollback's own set (the files as they were
+    just before) and the outcome per file."""
+    results: list[Restored] = []
+
+    def plan(records: Mapping[str, Record]) -> list[FileWrite]:
+        undos = plan_undo(layout, backup, records, completed_sets(layout.state_dir, newer_than=backup.id), force)
+        results[:] = [undo.result for undo in undos]
+        return [undo.write for undo in undos]
+
+    guarded = [
+        Guarded(Path(entry.path), display_path(Path(entry.path), layout.home), _claude_lock(entry.target))
+        for entry in backup.files
+    ]
+    done = run_transaction(
+        layout.state_dir, guarded, plan, f"rollback {backup.id}", backup.profile, backup.id, lock_timeout, on_wait
+    )
+    assert done.backup is not None  # a rollback always records its set: the history moves back
+    return done.backup, results

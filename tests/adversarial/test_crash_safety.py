@@ -241,3 +241,48 @@ def test_kill_then_status_reads_a_consistent_state(baseline: Baseline) -> None:
     status = scratch.invoke("status")
     assert status.code == 0 and "drift" not in status.stdout, status
     assert scratch.records.read_text().count('"profile": "local"') == 3  # records.json itself is the old one
+
+
+# --- rollback goes through the same transaction: killed at every step, it recovers the same way ---
+
+# (fault, how many target files are rolled back afterwards)
+ROLLBACK_KILLS = [
+    ("kill:temp-written:01-settings.json", 0),  # the rollback's own backup set, first copy
+    ("kill:temp-written:manifest.json", 0),
+    ("kill:backup-saved", 0),
+    ("kill:before-replace:settings.json", 0),
+    ("kill:after-replace:settings.json", 1),
+    ("kill:after-replace:claude_desktop_config.json", 2),
+    ("kill:temp-written:.claude.json", 2),  # while holding Claude Code's lock
+    ("kill:after-replace:.claude.json", 3),
+    ("kill:before-records", 3),
+    ("kill:before-replace:records.json", 3),
+]
+
+
+@pytest.mark.parametrize(("fault", "undone"), ROLLBACK_KILLS, ids=[fault for fault, _ in ROLLBACK_KILLS])
+def test_a_rollback_killed_at_every_step_recovers(baseline: Baseline, fault: str, undone: int) -> None:
+    scratch = baseline.reset()  # 'local' applied
+    baseline.apply("team")
+    assert scratch.run("rollback", "--yes", env={"CBCFG_FAULT": fault}).code == 137, "the fault seam did not fire"
+    files = baseline.files()
+    for index, target in enumerate(TARGETS):
+        expected = baseline.old if index < undone else baseline.new
+        assert files[target] == expected[target], f"{target}: want {'old' if index < undone else 'new'}"
+    status = scratch.invoke("status", "--json")
+    rows = {row["target"]: row for row in json.loads(status.stdout)["files"] if row["target"] in TARGETS}
+    for index, target in enumerate(TARGETS):
+        assert rows[target]["state"] == "applied", rows[target]  # no false drift
+        assert rows[target]["profile"] == ("local" if index < undone else "team"), rows[target]
+
+    age_claude_lock(scratch)
+    again = scratch.invoke("rollback", "--yes")  # finishes the job: 'team' is undone, not skipped
+    assert again.code == 0, again
+    assert baseline.files() == baseline.old
+    assert scratch.stray_temps() == []
+    assert not Path(str(scratch.claude_json) + ".lock").exists()
+    for folder in scratch.backups.iterdir():
+        assert (folder / "manifest.json").is_file(), f"half a backup set left: {folder}"
+    walk = scratch.invoke("rollback", "--yes")  # and the history goes on: 'local' is undone next
+    assert walk.code == 0, walk
+    assert baseline.files() == {target: text.encode() for target, text in USER_FILES.items()}

@@ -248,7 +248,7 @@ def test_files_without_a_key_keep_their_mode(scratch: Scratch, mode: int) -> Non
     assert mode_of(project_settings) == mode
 
 
-@pytest.mark.parametrize("target", ["code", "code-local", "desktop", "code-mcp", "managed"])
+@pytest.mark.parametrize("target", ["code", "code-local", "desktop", "code-mcp"])  # managed: 0644
 def test_new_files_holding_the_key_are_0600(scratch: Scratch, target: str) -> None:
     assert scratch.invoke("apply", "local", "--yes", "-t", target).code == 0
     path = scratch.target_path(target)

@@ -34,6 +34,7 @@ from typing import Any
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from claude_bifrost_cfg.backups import find_backup_set
 from claude_bifrost_cfg.engine import PlannedFile, commit, plan_current, read_current
 from claude_bifrost_cfg.jsondoc import (
     Edit,
@@ -49,8 +50,8 @@ from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.plan import FilePlan, Record, digest, plan_file, top_level_keys
 from claude_bifrost_cfg.render import Fragment
 from claude_bifrost_cfg.restore import restore_backup_set
-from claude_bifrost_cfg.state import find_backup_set, load_records
 from claude_bifrost_cfg.targets.base import Target
+from claude_bifrost_cfg.transaction import load_records
 
 EXAMPLES = {"single apply": 4400, "A then B": 3000, "drift": 2000, "rollback": 600}
 TOTAL_EXAMPLES = sum(EXAMPLES.values())

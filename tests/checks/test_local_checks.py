@@ -32,7 +32,7 @@ from claude_bifrost_cfg.layers import read_layers, resolution_keys, resolve
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.profiles import load_profile, profile_sources
 from claude_bifrost_cfg.render import render_profile
-from claude_bifrost_cfg.state import load_records
+from claude_bifrost_cfg.transaction import load_records
 from tests.cli_helpers import KEY, NON_BIFROST_KEY, Scratch, read_json, scratch, targets_args, write
 
 __all__ = ["scratch"]

@@ -64,7 +64,8 @@ def test_every_target_gets_the_seed_keys_at_its_path(scratch: Scratch, profile: 
         assert written == expected_document(target, profile, written), target
         assert text == json.dumps(written, indent=2, ensure_ascii=False) + "\n", target  # Claude's own style
         mode = stat.S_IMODE(path.stat().st_mode)
-        assert mode == (0o600 if target in HOLDS_KEY else 0o644), (target, oct(mode))
+        private = target in HOLDS_KEY and target != "managed"  # managed: readable by every user (issue 12)
+        assert mode == (0o600 if private else 0o644), (target, oct(mode))
     assert (state / "records.json").is_file()
     assert len(list((state / "backups").iterdir())) == 1
 

@@ -1,10 +1,15 @@
-"""cbcfg rollback: restore a whole backup set, byte for byte; itself undoable."""
+"""cbcfg rollback: undo a backup set (byte for byte when nothing changed since, else cbcfg's keys only,
+three-way); repeated rollbacks walk back; itself undoable; backups bounded."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.cli_helpers import KEY, Scratch, read_json, snapshot_tree, target_paths, targets_args, write
 
@@ -72,11 +77,14 @@ def test_the_preview_shows_what_will_be_restored(scratch: Scratch) -> None:
 
 
 def test_rollback_of_a_rollback(scratch: Scratch) -> None:
+    """A rollback's own set is undone by naming it (a plain rollback walks further back instead)."""
     seed(scratch)
     apply(scratch)
     applied = files_only(scratch.tree(), scratch)
-    assert scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root)).exit_code == 0
-    result = scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root), "--json")
+    first = scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root), "--json")
+    assert first.exit_code == 0
+    undo = first.json["backup_set"]
+    result = scratch.cbcfg("rollback", undo, "--yes", "--system-root", str(scratch.system_root), "--json")
     assert result.exit_code == 0, result.output
     assert files_only(scratch.tree(), scratch) == applied
     again = scratch.cbcfg(
@@ -121,7 +129,7 @@ def test_json_shape(scratch: Scratch) -> None:
     assert set(data) == {"command", "set", "backup_set", "files"}
     assert data["set"] == set_id and data["backup_set"] != set_id
     assert {f["outcome"] for f in data["files"]} == {"removed"}
-    assert all(set(f) == {"path", "target", "outcome"} for f in data["files"])
+    assert all(set(f) == {"path", "target", "outcome", "drift"} for f in data["files"])
 
 
 def test_nothing_to_roll_back(scratch: Scratch) -> None:
@@ -187,3 +195,124 @@ def test_backups_never_leave_the_state_folder(scratch: Scratch) -> None:
         ".config/Claude/claude_desktop_config.json",
     }
     assert Path(scratch.state_dir / "records.json").read_bytes().find(KEY.encode()) == -1  # digests only
+
+
+# --- issue 12 item 7: rollback never silently loses a later edit; repeated rollbacks walk back ---
+
+USER_SETTINGS = '{\n  "permissions": {"allow": ["Bash(npm test)"]},\n  "env": {"FOO": "1"}\n}\n'
+
+
+def edit_json(path: Path, change: Any) -> None:
+    document = read_json(path)
+    change(document)
+    path.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def test_rollback_keeps_a_permission_added_after_the_apply(scratch: Scratch) -> None:
+    write(scratch.settings, USER_SETTINGS)
+    assert scratch.cbcfg("apply", "local", "-t", "code", "--yes", key=KEY).exit_code == 0
+    edit_json(scratch.settings, lambda doc: doc["permissions"]["allow"].append("Bash(ls)"))
+    result = scratch.cbcfg("rollback", "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    assert read_json(scratch.settings) == {
+        "permissions": {"allow": ["Bash(npm test)", "Bash(ls)"]},  # the later edit survives
+        "env": {"FOO": "1"},  # and every key cbcfg set is gone
+    }
+    assert [f["outcome"] for f in result.json["files"]] == ["restored"]
+    assert scratch.cbcfg("status", "--json").json["files"][0]["state"] == "not managed"
+
+
+def test_a_second_rollback_walks_back_instead_of_toggling(scratch: Scratch) -> None:
+    originals = seed(scratch)
+    apply(scratch, "local")
+    after_local = {t: target_paths(scratch)[t].read_bytes() for t in originals}
+    apply(scratch, "azure")
+    assert scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root)).exit_code == 0
+    assert {t: target_paths(scratch)[t].read_bytes() for t in originals} == after_local  # azure undone
+    assert scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root)).exit_code == 0
+    assert {t: target_paths(scratch)[t].read_bytes() for t in originals} == originals  # then local
+    last = scratch.cbcfg("rollback", "--yes", "--system-root", str(scratch.system_root))
+    assert last.exit_code == 9 and "nothing left to roll back" in last.error_line()
+
+
+def test_walking_back_keeps_an_edit_made_between_two_applies(scratch: Scratch) -> None:
+    write(scratch.settings, USER_SETTINGS)
+    assert scratch.cbcfg("apply", "local", "-t", "code", "--yes", key=KEY).exit_code == 0
+    edit_json(scratch.settings, lambda doc: doc.update(model="opus"))
+    assert scratch.cbcfg("apply", "azure", "-t", "code", "--yes", key=KEY).exit_code == 0
+    assert scratch.cbcfg("rollback", "--yes").exit_code == 0
+    assert scratch.cbcfg("rollback", "--yes").exit_code == 0
+    assert read_json(scratch.settings) == json.loads(USER_SETTINGS) | {"model": "opus"}
+
+
+def test_a_key_changed_since_is_left_alone_and_reported(scratch: Scratch) -> None:
+    write(scratch.settings, USER_SETTINGS)
+    assert scratch.cbcfg("apply", "local", "-t", "code", "--yes", key=KEY).exit_code == 0
+    mine = "https://my-own-gateway.example.com/anthropic"
+    edit_json(scratch.settings, lambda doc: doc["env"].update(ANTHROPIC_BASE_URL=mine))
+    result = scratch.cbcfg("rollback", "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    env = read_json(scratch.settings)["env"]
+    assert env == {"FOO": "1", "ANTHROPIC_BASE_URL": mine}  # the user's value kept, cbcfg's other keys gone
+    drift = result.json["files"][0]["drift"]
+    assert [d["pointer"] for d in drift] == ["/env/ANTHROPIC_BASE_URL"]
+    assert "left alone" in drift[0]["reason"]
+    assert "/env/ANTHROPIC_BASE_URL: changed since cbcfg set it; left alone" in result.stderr
+
+
+def test_a_created_file_with_a_users_key_in_it_is_kept(scratch: Scratch) -> None:
+    assert scratch.cbcfg("apply", "local", "-t", "code", "--yes", key=KEY).exit_code == 0
+    edit_json(scratch.settings, lambda doc: doc.update(model="opus"))
+    assert scratch.cbcfg("rollback", "--yes").exit_code == 0
+    assert read_json(scratch.settings) == {"model": "opus"}  # cbcfg's keys out, the user's stay
+
+
+# --- issue 12 item 8: bounded backups ----------------------------------------------------------
+
+
+def test_backups_are_pruned_to_the_configured_number(scratch: Scratch) -> None:
+    keep = {"CBCFG_KEEP_BACKUPS": "3"}
+    made = []
+    for profile in ("local", "azure", "local", "azure", "local"):
+        result = scratch.cbcfg("apply", profile, "-t", "code", "--yes", "--json", key=KEY, env=keep)
+        assert result.exit_code == 0, result.output
+        made.append(result.json["backup_set"])
+    assert sorted(p.name for p in (scratch.state_dir / "backups").iterdir()) == made[-3:]  # the newest 3
+
+
+def test_backups_default_to_twenty(scratch: Scratch) -> None:
+    for number in range(22):
+        result = scratch.cbcfg("apply", ("local", "azure")[number % 2], "-t", "code", "--yes", key=KEY)
+        assert result.exit_code == 0, result.output
+    assert len(list((scratch.state_dir / "backups").iterdir())) == 20
+
+
+def test_a_failed_run_prunes_nothing(scratch: Scratch) -> None:
+    keep = {"CBCFG_KEEP_BACKUPS": "1"}
+    assert scratch.cbcfg("apply", "local", "-t", "code", "--yes", key=KEY, env=keep).exit_code == 0
+    before = sorted(p.name for p in (scratch.state_dir / "backups").iterdir())
+    failed = scratch.cbcfg(
+        "apply", "azure", "-t", "code", "--yes", key=KEY, env=keep | {"CBCFG_FAULT": "error:before-replace"}
+    )
+    assert failed.exit_code == 7, failed.output
+    assert before[0] in {p.name for p in (scratch.state_dir / "backups").iterdir()}
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_a_bad_keep_backups_is_a_usage_error_and_writes_nothing(scratch: Scratch, value: str) -> None:
+    before = scratch.tree()
+    result = scratch.cbcfg("apply", "local", "-t", "code", "--yes", key=KEY, env={"CBCFG_KEEP_BACKUPS": value})
+    assert result.exit_code == 2, result.output
+    assert f"CBCFG_KEEP_BACKUPS={value!r}" in result.error_line()
+    assert scratch.tree() == before
+
+
+def test_after_rolling_back_a_named_older_set_nothing_newer_is_left_to_undo(scratch: Scratch) -> None:
+    originals = seed(scratch)
+    first = apply(scratch, "local")
+    apply(scratch, "azure")
+    assert scratch.cbcfg("rollback", first, "--yes").exit_code == 0  # azure's keys went with it
+    result = scratch.cbcfg("rollback", "--yes")
+    assert result.exit_code == 9 and "nothing left to roll back" in result.error_line()
+    for target, data in originals.items():
+        assert target_paths(scratch)[target].read_bytes() == data

@@ -77,7 +77,7 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
     from ..output import register_secret
     from ..profiles import load_profile
     from ..render import render_profile
-    from ..state import load_records
+    from ..transaction import load_records
 
     layout, environment = request.layout, request.environment
     records = load_records(layout.state_dir)

@@ -35,7 +35,7 @@ def explain(roots: RootOptions, key: str | None) -> None:
     )
     from ..output import Printer, emit_json
     from ..secrets import mask_key
-    from ..state import load_records
+    from ..transaction import load_records
 
     keys = all_keys()
     if key is not None and key not in keys:

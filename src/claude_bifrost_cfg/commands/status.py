@@ -8,13 +8,14 @@ from typing import Any
 
 import click
 
+from ..backups import list_backup_sets
 from ..engine import read_current
 from ..errors import BadFileError
 from ..layout import display_path
 from ..output import Printer, emit_json
 from ..plan import drift_against, top_level_keys
-from ..state import list_backup_sets, load_records
 from ..targets import ALL
+from ..transaction import load_records
 from .common import RootOptions, root_options
 
 

@@ -26,3 +26,4 @@ class Target:
     settings_schema: bool = False  # validate the whole file against Claude Code's settings schema
     claude_lock: bool = False  # Claude Code rewrites this file itself; take its lock while writing
     by_name_only: bool = False  # never written unless asked for with --target
+    readable_by_all: bool = False  # every local account must read it: 0644 (folders 0755), never 0600

@@ -17,4 +17,5 @@ TARGET = Target(
     check_owned=check_settings,
     settings_schema=True,
     by_name_only=True,
+    readable_by_all=True,  # Claude Code runs as each user: a file they cannot read is silently ignored
 )
