@@ -1,6 +1,6 @@
-"""From a rendered profile to written files: read the destination, plan, validate, then commit.
+"""Writing the plan: ``commit`` (the current state and its plan are in ``current``).
 
-``prepare`` only reads; ``commit`` takes the locks, re-reads every file (Claude may have rewritten
+``commit`` takes the locks, re-reads every file (Claude may have rewritten
 it since), re-plans on what is there now, backs everything up as one set, writes atomically and
 saves the ownership records last. A crash at any step leaves each file old or new, never partial,
 and the next run recovers by itself.
@@ -14,28 +14,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import BadFileError, RefusedError, UsageError, WriteFailedError
+from .current import PlannedFile, needed_members, plan_current, read_current
+from .errors import RefusedError, UsageError, WriteFailedError
 from .fsio import (
-    SECRET_MODE,
     OnWait,
-    Snapshot,
     cbcfg_lock,
     check_writable,
     claude_lock,
-    decode_text,
     fault_point,
     read_snapshot,
     remove_stale_claude_lock,
     remove_stray_temps,
     write_atomically,
 )
-from .jsondoc import Document, JsonDocError, parse_document
-from .layout import Layout, display_path
-from .plan import Change, FilePlan, Record, digest, plan_file, top_level_keys
-from .render import Fragment, Rendered
+from .layout import Layout
+from .plan import Change, Record, digest
 from .state import RECORDS, BackupSet, load_records, remove_incomplete_sets, save_records, write_backup_set
-from .targets.base import Target
-from .validate import problems_added
 
 LOCK_TIMEOUT = 30.0
 LOCK_TIMEOUT_ENV = "CBCFG_LOCK_TIMEOUT"
@@ -57,97 +51,6 @@ def configured_lock_timeout() -> float:
     return seconds
 
 
-@dataclass(frozen=True)
-class Current:
-    """One target file as it is now (the destination state)."""
-
-    target: Target
-    path: Path
-    shown: str
-    snapshot: Snapshot
-    document: Document | None
-
-
-@dataclass(frozen=True)
-class PlannedFile:
-    current: Current
-    fragment: Fragment
-    plan: FilePlan
-
-    @property
-    def key(self) -> str:
-        return str(self.current.path)
-
-
-def _parse(text: str, shown: str, keep: dict[str, None] | None) -> Document:
-    try:
-        return parse_document(text, keep)
-    except JsonDocError as exc:
-        raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then run again") from None
-
-
-def read_current(target: Target, path: Path, home: Path, keep: dict[str, None] | None) -> Current:
-    """Read and parse a target file. ``keep``: top-level members to decode (None: all)."""
-    shown = display_path(path, home)
-    snapshot = read_snapshot(path, shown)
-    document = None
-    if snapshot.data is not None:
-        document = _parse(decode_text(snapshot.data, shown), shown, keep)
-    return Current(target, path, shown, snapshot, document)
-
-
-def _needed(target: Target, fragment: Fragment, previous: Record | None) -> dict[str, None] | None:
-    if target.settings_schema:
-        return None  # small files, validated whole against the settings schema
-    return top_level_keys(fragment.owned, previous.owned if previous else {})
-
-
-def plan_current(
-    current: Current, fragment: Fragment, previous: Record | None, profile: str, force: bool
-) -> PlannedFile:
-    document = current.document
-    try:
-        plan = plan_file(
-            current.target.name,
-            profile,
-            document,
-            document.values if document else None,
-            fragment.owned,
-            previous,
-            force,
-            fragment.notes,
-        )
-    except JsonDocError as exc:
-        raise BadFileError(f"{current.shown}: {exc}", "fix or remove that key by hand, then run again") from None
-    if plan.changed and plan.after is not None:
-        keep = _needed(current.target, fragment, previous)
-        after = _parse(plan.after, current.shown, keep).values
-        before = document.values if document else None
-        problems = problems_added(current.target, before, after, fragment)
-        if problems:
-            raise RefusedError(
-                f"{current.shown}: the merged file would be invalid at {problems[0]}",
-                "nothing was written; check the profile's [settings] and [env]",
-            )
-    mode = current.snapshot.mode
-    if plan.changed and fragment.secret and mode is not None and mode != SECRET_MODE:
-        note = f"mode {mode:04o} -> {SECRET_MODE:04o}: the file holds the virtual key"
-        plan = replace(plan, notes=(*plan.notes, note))
-    return PlannedFile(current, fragment, plan)
-
-
-def prepare(layout: Layout, rendered: Rendered, targets: Sequence[Target], force: bool) -> list[PlannedFile]:
-    """Read every target and plan it; writes nothing."""
-    records = load_records(layout.state_dir)
-    planned = []
-    for target in targets:
-        fragment = target.fragment(rendered)
-        previous = records.get(str(target.path(layout)))
-        current = read_current(target, target.path(layout), layout.home, _needed(target, fragment, previous))
-        planned.append(plan_current(current, fragment, previous, rendered.profile, force))
-    return planned
-
-
 @contextlib.contextmanager
 def _claude_locks(planned: Sequence[PlannedFile], timeout: float, on_wait: OnWait | None) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
@@ -166,7 +69,7 @@ def _replan(item: PlannedFile, layout: Layout, previous: Record | None, profile:
     snapshot = read_snapshot(item.current.path, item.current.shown, known=item.current.snapshot.data)
     if snapshot.data is item.current.snapshot.data:  # the same bytes: the plan stands, no second parse
         return replace(item, current=replace(item.current, snapshot=snapshot))
-    keep = _needed(item.current.target, item.fragment, previous)
+    keep = needed_members(item.current.target, item.fragment, previous)
     current = read_current(item.current.target, item.current.path, layout.home, keep)
     fresh = plan_current(current, item.fragment, previous, profile, force)
     # Merged again on the new text; what was shown still holds if nothing new is to be changed

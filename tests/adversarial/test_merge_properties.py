@@ -34,7 +34,9 @@ from typing import Any
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from claude_bifrost_cfg.engine import PlannedFile, commit, plan_current, read_current
+from claude_bifrost_cfg.current import PlannedFile, plan_current, read_current
+from claude_bifrost_cfg.desired import Fragment
+from claude_bifrost_cfg.engine import commit
 from claude_bifrost_cfg.jsondoc import (
     Edit,
     JsonDocError,
@@ -47,7 +49,6 @@ from claude_bifrost_cfg.jsondoc import (
 )
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.plan import FilePlan, Record, digest, plan_file, top_level_keys
-from claude_bifrost_cfg.render import Fragment
 from claude_bifrost_cfg.restore import restore_backup_set
 from claude_bifrost_cfg.state import find_backup_set, load_records
 from claude_bifrost_cfg.targets.base import Target
@@ -449,8 +450,8 @@ def _target(wanted: Mapping[str, Any]) -> Target:
         name="property",
         description="a generated document",
         scope="user",
-        path=lambda layout: layout.home / "doc.json",
-        fragment=lambda rendered: Fragment(dict(wanted)),
+        location="user_settings",
+        builder=lambda source: Fragment(dict(wanted)),
         check_owned=lambda document, fragment: [],
     )
 
@@ -480,7 +481,8 @@ def test_rollback_restores_the_original_bytes(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory(dir=MEMORY_DISK) as scratch:
         home = Path(scratch)
         layout = resolve_layout(Roots(Platform.LINUX, home, home, home, home_overridden=True), {})
-        doc = home / "doc.json"
+        doc = home / ".claude" / "settings.json"
+        doc.parent.mkdir()
         original = text.encode("utf-8")
         doc.write_bytes(original)
         set_a = _apply(home, a, "a")

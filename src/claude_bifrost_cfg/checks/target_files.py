@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine import plan_current, read_current
+from ..current import plan_current, read_current
 from ..errors import CbcfgError
 from ..layout import display_path
 from ..plan import drift_against, top_level_keys

@@ -104,7 +104,7 @@ def _contexts(
     from ..inputs import resolve_inputs
     from ..layers import all_keys, read_layers, resolve
     from ..profiles import load_profile
-    from ..render import render_profile
+    from ..source import build_source
     from ..state import load_records
     from .common import build_layout, read_key, sources
 
@@ -117,7 +117,7 @@ def _contexts(
     if profile_name is not None:
         profile = load_profile(profile_name, sources(layout, profiles_dir))
         inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure=True, need_key=False)
-        rendered = render_profile(profile, inputs.gateway_url, inputs.key)
+        rendered = build_source(profile, inputs.gateway_url, inputs.key)
     local = LocalContext(layout, records, layers, effective, profile, rendered)
 
     def winner(name: str) -> str | None:

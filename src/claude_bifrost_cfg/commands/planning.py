@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine import PlannedFile, prepare
+from ..current import PlannedFile, prepare
 from ..errors import UsageError
 from ..inputs import Inputs, choose_targets, resolve_inputs
 from ..layout import Layout, display_path
 from ..profiles import Profile, load_profile
-from ..render import DesktopMcpForm, Rendered, render_profile
+from ..source import DesktopMcpForm, Source, build_source
 from ..targets import get_target
 from ..targets.base import Target
 from .common import build_layout, read_key, sources
@@ -22,7 +22,7 @@ class Request:
     layout: Layout
     profile: Profile
     inputs: Inputs
-    rendered: Rendered
+    source: Source
     targets: tuple[Target, ...]
 
 
@@ -49,10 +49,10 @@ def build_request(
     profile = load_profile(profile_name, sources(layout, profiles_dir))
     key = read_key(key_stdin)
     inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key, allow_placeholder)
-    rendered = render_profile(profile, inputs.gateway_url, inputs.key, form)
+    source = build_source(profile, inputs.gateway_url, inputs.key, form)
     chosen = tuple(get_target(name) for name in choose_targets(profile, targets or []))
     refuse_shared_files(chosen, layout)
-    return Request(layout, profile, inputs, rendered, chosen)
+    return Request(layout, profile, inputs, source, chosen)
 
 
 def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
@@ -70,4 +70,4 @@ def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
 
 
 def plan_request(request: Request, force: bool) -> list[PlannedFile]:
-    return prepare(request.layout, request.rendered, request.targets, force)
+    return prepare(request.layout, request.source, request.targets, force)

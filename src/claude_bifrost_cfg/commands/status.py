@@ -18,7 +18,7 @@ def status(
     json_output: JsonOption = False,
 ) -> None:
     """Show each target file: present, which profile cbcfg applied, drift. Writes nothing."""
-    from ..engine import read_current
+    from ..current import read_current
     from ..errors import BadFileError
     from ..layout import display_path
     from ..output import Printer, emit_json

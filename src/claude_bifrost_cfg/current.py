@@ -1,0 +1,110 @@
+"""The current state: every target file as it is now, read and parsed, and planned against the
+desired state. Reads only; the transaction writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .desired import Fragment
+from .errors import BadFileError, RefusedError
+from .fsio import SECRET_MODE, Snapshot, decode_text, read_snapshot
+from .jsondoc import Document, JsonDocError, parse_document
+from .layout import Layout, display_path
+from .plan import FilePlan, Record, plan_file, top_level_keys
+from .source import Source
+from .state import load_records
+from .targets.base import Target
+from .validate import problems_added
+
+
+@dataclass(frozen=True)
+class Current:
+    """One target file as it is now."""
+
+    target: Target
+    path: Path
+    shown: str
+    snapshot: Snapshot
+    document: Document | None
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    current: Current
+    fragment: Fragment
+    plan: FilePlan
+
+    @property
+    def key(self) -> str:
+        return str(self.current.path)
+
+
+def _parse(text: str, shown: str, keep: dict[str, None] | None) -> Document:
+    try:
+        return parse_document(text, keep)
+    except JsonDocError as exc:
+        raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then run again") from None
+
+
+def read_current(target: Target, path: Path, home: Path, keep: dict[str, None] | None) -> Current:
+    """Read and parse a target file. ``keep``: top-level members to decode (None: all)."""
+    shown = display_path(path, home)
+    snapshot = read_snapshot(path, shown)
+    document = None
+    if snapshot.data is not None:
+        document = _parse(decode_text(snapshot.data, shown), shown, keep)
+    return Current(target, path, shown, snapshot, document)
+
+
+def needed_members(target: Target, fragment: Fragment, previous: Record | None) -> dict[str, None] | None:
+    if target.settings_schema:
+        return None  # small files, validated whole against the settings schema
+    return top_level_keys(fragment.wanted, previous.owned if previous else {})
+
+
+def plan_current(
+    current: Current, fragment: Fragment, previous: Record | None, profile: str, force: bool
+) -> PlannedFile:
+    document = current.document
+    try:
+        plan = plan_file(
+            current.target.name,
+            profile,
+            document,
+            document.values if document else None,
+            fragment.wanted,
+            previous,
+            force,
+            fragment.notes,
+        )
+    except JsonDocError as exc:
+        raise BadFileError(f"{current.shown}: {exc}", "fix or remove that key by hand, then run again") from None
+    if plan.changed and plan.after is not None:
+        keep = needed_members(current.target, fragment, previous)
+        after = _parse(plan.after, current.shown, keep).values
+        before = document.values if document else None
+        problems = problems_added(current.target, before, after, fragment)
+        if problems:
+            raise RefusedError(
+                f"{current.shown}: the merged file would be invalid at {problems[0]}",
+                "nothing was written; check the profile's [settings] and [env]",
+            )
+    mode = current.snapshot.mode
+    if plan.changed and fragment.secret and mode is not None and mode != SECRET_MODE:
+        note = f"mode {mode:04o} -> {SECRET_MODE:04o}: the file holds the virtual key"
+        plan = replace(plan, notes=(*plan.notes, note))
+    return PlannedFile(current, fragment, plan)
+
+
+def prepare(layout: Layout, source: Source, targets: Sequence[Target], force: bool) -> list[PlannedFile]:
+    """Read every target and plan it; writes nothing."""
+    records = load_records(layout.state_dir)
+    planned = []
+    for target in targets:
+        fragment = target.fragment(source)
+        previous = records.get(str(target.path(layout)))
+        current = read_current(target, target.path(layout), layout.home, needed_members(target, fragment, previous))
+        planned.append(plan_current(current, fragment, previous, source.profile, force))
+    return planned
