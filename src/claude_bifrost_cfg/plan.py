@@ -82,6 +82,7 @@ class FilePlan:
     drift: tuple[Drift, ...]
     record: Record
     notes: tuple[str, ...] = field(default=())
+    restored: tuple[str, ...] = ()  # owned keys the user deleted, set again
 
     @property
     def changed(self) -> bool:
@@ -134,7 +135,7 @@ def plan_file(
             digests[pointer] = earlier[pointer]
             continue
         if pointer in earlier and not found:
-            restored.append(f"restored: {pointer} deleted since cbcfg set it")
+            restored.append(pointer)
         containers.update(_missing_parents(values, pointer))
         if not found:
             created.add(pointer)
@@ -172,7 +173,8 @@ def plan_file(
         after = apply_edits(document, edits, prune=containers, order=wanted, anchors=containers | created)
     kept_containers = tuple(sorted(c for c in containers if any(p.startswith(c + "/") for p in digests)))
     record = Record(target, profile, digests, kept_containers, tuple(sorted(p for p in created if p in digests)))
-    return FilePlan(target, before, after, tuple(changes), tuple(drift), record, (*restored, *notes))
+    said = tuple(f"restored: {pointer} deleted since cbcfg set it" for pointer in restored)
+    return FilePlan(target, before, after, tuple(changes), tuple(drift), record, (*said, *notes), tuple(restored))
 
 
 def top_level_keys(*pointer_sets: Mapping[str, Any]) -> dict[str, None]:

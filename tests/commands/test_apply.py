@@ -840,3 +840,45 @@ def test_a_dangling_symlink_into_an_existing_folder_is_written_through(scratch: 
     scratch.settings.symlink_to(target)
     assert scratch.cbcfg("apply", "local", "-t", "code", "--yes").exit_code == 0
     assert scratch.settings.is_symlink() and "ANTHROPIC_BASE_URL" in target.read_text()
+
+
+# --- a deleted key is never "nothing to change" (issue 12, item 4) -------------------------------
+
+
+def test_a_deleted_owned_key_is_pending_and_a_plain_apply_restores_it(scratch: Scratch) -> None:
+    assert apply(scratch, "bedrock", "-t", "code").exit_code == 0
+    wanted = scratch.settings.read_bytes()
+    doc = read_json(scratch.settings)
+    del doc["env"]["ANTHROPIC_DEFAULT_SONNET_MODEL"]
+    scratch.settings.write_text(json.dumps(doc, indent=2) + "\n")
+
+    check = scratch.cbcfg("apply", "bedrock", "-t", "code", "--check", key=KEY)
+    assert check.exit_code == 10, check.output
+    assert "Nothing to change" not in check.output
+    assert "restored: /env/ANTHROPIC_DEFAULT_SONNET_MODEL deleted since cbcfg set it" in check.output
+
+    result = apply(scratch, "bedrock", "-t", "code")
+    assert result.exit_code == 0, result.output
+    assert scratch.settings.read_bytes() == wanted
+    assert scratch.cbcfg("apply", "bedrock", "-t", "code", "--check", key=KEY).exit_code == 0
+
+
+def test_check_exits_11_when_only_drift_differs_and_says_how_to_restore(scratch: Scratch) -> None:
+    assert apply(scratch, "local", "-t", "code").exit_code == 0
+    edited = scratch.settings.read_text().replace("localhost:8080", "my-gateway.internal:9000")
+    scratch.settings.write_text(edited)
+
+    check = scratch.cbcfg("apply", "local", "-t", "code", "--check", key=KEY)
+    assert check.exit_code == 11, check.output
+    assert "Nothing to change" not in check.output
+    assert "cbcfg apply local --force" in check.output
+    as_json = scratch.cbcfg("apply", "local", "-t", "code", "--check", "--json", key=KEY)
+    assert as_json.exit_code == 11
+    assert as_json.json["pending"] is False and as_json.json["summary"]["matches"] is False
+
+    plain = apply(scratch, "local", "-t", "code")
+    assert plain.exit_code == 0, plain.output
+    assert "Nothing to change" not in plain.output
+    assert "Left alone: 1 key(s) changed by hand" in plain.output
+    assert "cbcfg apply local --force" in plain.output
+    assert scratch.settings.read_text() == edited

@@ -33,7 +33,11 @@ def apply(
         bool, typer.Option("--force", help="Overwrite keys changed by hand since cbcfg set them.")
     ] = False,
     check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 10 if changes are pending, 0 if not.")
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; exit 0 if every file matches, 10 if changes are pending, 11 if only drift differs.",
+        ),
     ] = False,
     gateway_url: GatewayOption = None,
     key_stdin: KeyStdinOption = False,
@@ -109,9 +113,19 @@ def apply(
             "green",
         )
         printer.line("Start a new Claude Code session (or a new Code tab session) for it to take effect.")
-    elif not pending:
+    elif summary["matches"]:
         printer.line(f"Nothing to change: every file already matches profile {request.profile.name!r}.", "green")
+    elif not pending:
+        printer.line(f"Nothing applied: every difference from profile {request.profile.name!r} is drift.", "yellow")
     else:
         printer.line("Dry run: nothing was written." if dry_run else "Changes are pending (--check).")
+    if summary["drift"] and not json_output:
+        printer.line(
+            f"Left alone: {summary['drift']} key(s) changed by hand since cbcfg set them (drift above); "
+            f"to restore the profile's values: cbcfg apply {request.profile.name} --force",
+            "yellow",
+        )
     if check and pending:
         raise typer.Exit(int(ExitCode.PENDING))
+    if check and not summary["matches"]:
+        raise typer.Exit(int(ExitCode.DRIFT))
