@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .desired import Fragment
+from .desired import Fragment, holds_key, key_written_at
 from .errors import BadFileError, RefusedError
 from .fsio import SECRET_MODE, Snapshot, decode_text, read_snapshot
-from .jsondoc import Document, JsonDocError, parse_document
+from .jsondoc import Document, JsonDocError, get_at, parse_document
 from .layout import Layout, display_path
-from .plan import FilePlan, Record, plan_file, top_level_keys
+from .plan import FilePlan, Record, digest, plan_file, top_level_keys
 from .source import Source
 from .state import load_records
 from .targets.base import Target
@@ -108,3 +108,37 @@ def prepare(layout: Layout, source: Source, targets: Sequence[Target], force: bo
         current = read_current(target, target.path(layout), layout.home, needed_members(target, fragment, previous))
         planned.append(plan_current(current, fragment, previous, source.profile, force))
     return planned
+
+
+@dataclass(frozen=True)
+class KeyInPlace:
+    """The virtual key cbcfg wrote earlier and finds where it left it: the user's key until they
+    give another one or ask for it to be removed."""
+
+    key: str
+    shown: str  # the file it was found in
+
+
+def key_in_place(layout: Layout, targets: Sequence[Target]) -> KeyInPlace | None:
+    """The key in the files cbcfg owns, as it wrote it (a value changed by hand is not taken):
+    the chosen targets' files first, then any other file cbcfg wrote."""
+    from .targets import ALL
+
+    records = load_records(layout.state_dir)
+    chosen = [str(target.path(layout)) for target in targets]
+    for path in dict.fromkeys([*chosen, *records]):
+        record = records.get(path)
+        target = ALL.get(record.target) if record else None
+        if record is None or target is None:
+            continue
+        pointers = [pointer for pointer in record.owned if holds_key(pointer)]
+        if not pointers:
+            continue
+        current = read_current(target, Path(path), layout.home, top_level_keys(dict.fromkeys(pointers)))
+        values = current.document.values if current.document else {}
+        for pointer in pointers:
+            found, value = get_at(values, pointer)
+            key = key_written_at(pointer, value) if found else None
+            if key and digest(value) == record.owned[pointer]:
+                return KeyInPlace(key, current.shown)
+    return None

@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .jsondoc import path_to_pointer
+from .jsondoc import path_to_pointer, pointer_to_path
 from .source import Source
-from .vocabulary import KEY_REFERENCE, VIRTUAL_KEY_ENV
+from .vocabulary import KEY_ENV_NAMES, KEY_REFERENCE, VIRTUAL_KEY_ENV
 
 
 @dataclass(frozen=True)
@@ -99,3 +99,29 @@ def project_mcp_fragment(source: Source) -> Fragment:
     entry = {"type": "http", "url": source.mcp_url, "headers": {"Authorization": f"Bearer {KEY_REFERENCE}"}}
     note = f"the key is written as {KEY_REFERENCE}: export it where Claude Code runs"
     return Fragment({mcp_entry_pointer(source): entry}, secret=False, notes=(note,))
+
+
+def _key_place(pointer: str) -> str | None:
+    parts = pointer_to_path(pointer)
+    if len(parts) == 2 and parts[0] == "env" and parts[1] in KEY_ENV_NAMES:
+        return "env"
+    if parts[:1] == ("mcpServers",) and parts[-2:] in (("headers", "Authorization"), ("env", "AUTH_HEADER")):
+        return "bearer"
+    return None
+
+
+def holds_key(pointer: str) -> bool:
+    """Whether a builder above puts the virtual key at ``pointer``: a settings key variable, an MCP
+    entry's Authorization header, or the bridge's AUTH_HEADER."""
+    return _key_place(pointer) is not None
+
+
+def key_written_at(pointer: str, value: Any) -> str | None:
+    """The virtual key in ``value``, if ``pointer`` is a place that holds it and the value holds one."""
+    place = _key_place(pointer)
+    if place is None or not isinstance(value, str) or not value:
+        return None
+    if place == "env":
+        return value
+    bearer = value.removeprefix("Bearer ")
+    return bearer if bearer != value and bearer and not bearer.startswith("${") else None

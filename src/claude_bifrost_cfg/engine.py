@@ -153,14 +153,14 @@ def _write_all(changing: Sequence[PlannedFile], backup: BackupSet) -> None:
 
 
 def summarize_changes(planned: Sequence[PlannedFile]) -> dict[str, Any]:
-    """Counts for the closing line and ``--json``. ``matches``: every file is as the profile wants
-    (no change pending and no drift left alone): the only time cbcfg says "nothing to change"."""
-    changed = sum(1 for item in planned if item.plan.changed)
-    drift = sum(len(item.plan.drift) for item in planned)
     return {
-        "changed": changed,
+        "changed": sum(1 for item in planned if item.plan.changed),
         "unchanged": sum(1 for item in planned if not item.plan.changed),
-        "drift": drift,
-        "restored": sum(len(item.plan.restored) for item in planned),
-        "matches": changed == 0 and drift == 0,
+        "drift": sum(len(item.plan.drift) for item in planned),
     }
+
+
+def files_match(planned: Sequence[PlannedFile]) -> bool:
+    """Every file is as the profile wants: no change pending and no drift left alone. The only time
+    cbcfg may say "nothing to change" and ``apply --check`` exits 0."""
+    return not any(item.plan.changed or item.plan.drift for item in planned)

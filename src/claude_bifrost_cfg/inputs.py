@@ -19,6 +19,7 @@ class Inputs:
     gateway_url: str
     key: str | None
     warnings: tuple[str, ...]
+    key_in_place: str | None = None  # the file the key was kept from (none given this time)
 
 
 def check_key(key: str) -> str:

@@ -874,7 +874,7 @@ def test_check_exits_11_when_only_drift_differs_and_says_how_to_restore(scratch:
     assert "cbcfg apply local --force" in check.output
     as_json = scratch.cbcfg("apply", "local", "-t", "code", "--check", "--json", key=KEY)
     assert as_json.exit_code == 11
-    assert as_json.json["pending"] is False and as_json.json["summary"]["matches"] is False
+    assert as_json.json["pending"] is False and as_json.json["summary"]["drift"] == 1
 
     plain = apply(scratch, "local", "-t", "code")
     assert plain.exit_code == 0, plain.output
@@ -882,3 +882,50 @@ def test_check_exits_11_when_only_drift_differs_and_says_how_to_restore(scratch:
     assert "Left alone: 1 key(s) changed by hand" in plain.output
     assert "cbcfg apply local --force" in plain.output
     assert scratch.settings.read_text() == edited
+
+
+# --- the key already in place is the user's key (issue 12, item 5) -------------------------------
+
+
+def test_a_later_apply_without_a_key_keeps_the_key_in_place(scratch: Scratch) -> None:
+    assert apply(scratch, "local").exit_code == 0
+    before = {path: path.read_bytes() for path in (scratch.settings, scratch.desktop)}
+    again = scratch.cbcfg("apply", "local", "--yes", key=None)
+    assert again.exit_code == 0, again.output
+    assert {path: path.read_bytes() for path in before} == before
+    assert "keeping the virtual key already in ~/.claude/settings.json" in again.output
+    assert "Nothing to change" in again.output
+    assert scratch.cbcfg("apply", "local", "--check", key=None).exit_code == 0
+
+
+def test_switching_without_a_key_reuses_it_in_the_new_profiles_variable(scratch: Scratch) -> None:
+    profiles = write(
+        scratch.root / "p" / "token.toml", 'extends = "bedrock"\n[gateway]\nkey_env = "ANTHROPIC_AUTH_TOKEN"\n'
+    ).parent
+    assert apply(scratch, "local", "-t", "code").exit_code == 0
+    assert apply(scratch, "bedrock", "-t", "code", key=None).exit_code == 0  # require_key: the key in place
+    assert read_json(scratch.settings)["env"]["ANTHROPIC_API_KEY"] == KEY
+    moved = scratch.cbcfg("apply", "token", "-t", "code", "--profiles-dir", str(profiles), "--yes", key=None)
+    assert moved.exit_code == 0, moved.output
+    env = read_json(scratch.settings)["env"]
+    assert env["ANTHROPIC_AUTH_TOKEN"] == KEY and "ANTHROPIC_API_KEY" not in env
+
+
+def test_a_new_key_replaces_the_one_in_place_and_remove_key_removes_it(scratch: Scratch) -> None:
+    assert apply(scratch, "local").exit_code == 0
+    assert apply(scratch, "local", key=OTHER_KEY).exit_code == 0
+    assert read_json(scratch.settings)["env"]["ANTHROPIC_API_KEY"] == OTHER_KEY
+    both = scratch.cbcfg("apply", "local", "--yes", "--remove-key", key=OTHER_KEY)
+    assert both.exit_code == 2 and "--remove-key" in both.error_line()
+    removed = scratch.cbcfg("apply", "local", "--yes", "--remove-key", key=None)
+    assert removed.exit_code == 0, removed.output
+    assert read_json(scratch.settings) == {"env": {"ANTHROPIC_BASE_URL": BASE}}
+    assert read_json(scratch.desktop) == {"mcpServers": {"bifrost": {"url": "http://localhost:8080/mcp"}}}
+
+
+def test_a_key_changed_by_hand_is_not_taken_as_the_key_in_place(scratch: Scratch) -> None:
+    assert apply(scratch, "bedrock", "-t", "code").exit_code == 0
+    scratch.settings.write_text(scratch.settings.read_text().replace(KEY, OTHER_KEY))
+    result = scratch.cbcfg("apply", "bedrock", "-t", "code", "--yes", key=None)
+    assert result.exit_code == 5, result.output
+    assert "needs a Bifrost virtual key" in result.error_line()

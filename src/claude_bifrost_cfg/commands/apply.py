@@ -41,6 +41,9 @@ def apply(
     ] = False,
     gateway_url: GatewayOption = None,
     key_stdin: KeyStdinOption = False,
+    remove_key: Annotated[
+        bool, typer.Option("--remove-key", help="Remove the virtual key cbcfg wrote (else the key in place is kept).")
+    ] = False,
     desktop_mcp: DesktopMcpOption = "url",
     allow_insecure: InsecureOption = False,
     home: HomeOption = None,
@@ -51,9 +54,10 @@ def apply(
     json_output: JsonOption = False,
 ) -> None:
     """Apply a profile: merge it into the target files, keeping every key cbcfg does not own."""
-    from ..engine import commit, summarize_changes
+    from ..engine import commit, files_match, summarize_changes
     from ..errors import ExitCode, RefusedError
     from ..output import Printer, emit_json, notice, warning
+    from ..secrets import mask_key
     from .plan_report import plan_json, print_plan
     from .planning import build_request, plan_request
 
@@ -69,12 +73,19 @@ def apply(
         key_stdin=key_stdin,
         desktop_mcp=desktop_mcp,
         allow_insecure=allow_insecure,
+        remove_key=remove_key,
     )
     planned = plan_request(request, force)
     pending = any(item.plan.changed for item in planned)
     printer = Printer(sys.stderr if json_output else None)
     for message in request.inputs.warnings:
         warning(message)
+    if request.inputs.key_in_place:
+        notice(
+            f"keeping the virtual key already in {request.inputs.key_in_place} "
+            f"({mask_key(request.source.key or '')}); a new one in "
+            "BIFROST_VIRTUAL_KEY or --key-stdin replaces it, --remove-key removes it"
+        )
     if not json_output:
         print_plan(printer, planned)
 
@@ -91,6 +102,7 @@ def apply(
         backup_id = committed.backup.id if committed.backup else None
 
     summary = summarize_changes(planned)
+    matches = files_match(planned)
     if json_output:
         emit_json(
             {
@@ -113,7 +125,7 @@ def apply(
             "green",
         )
         printer.line("Start a new Claude Code session (or a new Code tab session) for it to take effect.")
-    elif summary["matches"]:
+    elif matches:
         printer.line(f"Nothing to change: every file already matches profile {request.profile.name!r}.", "green")
     elif not pending:
         printer.line(f"Nothing applied: every difference from profile {request.profile.name!r} is drift.", "yellow")
@@ -127,5 +139,5 @@ def apply(
         )
     if check and pending:
         raise typer.Exit(int(ExitCode.PENDING))
-    if check and not summary["matches"]:
+    if check and not matches:
         raise typer.Exit(int(ExitCode.DRIFT))

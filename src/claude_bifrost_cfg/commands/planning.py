@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..current import PlannedFile, prepare
+from ..current import PlannedFile, key_in_place, prepare
 from ..errors import UsageError
 from ..inputs import Inputs, choose_targets, resolve_inputs
 from ..layout import Layout, display_path
+from ..output import register_secret
 from ..profiles import Profile, load_profile
 from ..source import DesktopMcpForm, Source, build_source
 from ..targets import get_target
 from ..targets.base import Target
+from ..vocabulary import VIRTUAL_KEY_ENV
 from .common import build_layout, read_key, sources
 
 
@@ -41,17 +43,31 @@ def build_request(
     allow_insecure: bool,
     need_key: bool = True,
     allow_placeholder: bool = False,
+    remove_key: bool = False,
 ) -> Request:
+    """``need_key``: the command plans writes, so the key in place is looked up when none is given."""
     if desktop_mcp not in ("url", "bridge"):
         raise UsageError(f"--desktop-mcp {desktop_mcp!r} is not a form", "use url or bridge")
     form: DesktopMcpForm = "url" if desktop_mcp == "url" else "bridge"
     layout = build_layout(home, project, system_root, platform)
     profile = load_profile(profile_name, sources(layout, profiles_dir))
-    key = read_key(key_stdin)
-    inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key, allow_placeholder)
-    source = build_source(profile, inputs.gateway_url, inputs.key, form)
     chosen = tuple(get_target(name) for name in choose_targets(profile, targets or []))
-    refuse_shared_files(chosen, layout)
+    refuse_shared_files(chosen, layout)  # also refuses another platform's system paths, before any read
+    key = read_key(key_stdin)
+    if remove_key and key is not None:
+        raise UsageError("--remove-key and a new key were both given", f"unset {VIRTUAL_KEY_ENV} or drop --key-stdin")
+    in_place = None
+    if key is None and need_key and not remove_key:
+        # The key cbcfg wrote earlier is the user's key: kept (and moved to this profile's variable).
+        in_place = key_in_place(layout, chosen)
+        if in_place is not None:
+            key = in_place.key
+            register_secret(key)
+    need = need_key and not remove_key
+    inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need, allow_placeholder)
+    if in_place is not None:
+        inputs = replace(inputs, key_in_place=in_place.shown)
+    source = build_source(profile, inputs.gateway_url, inputs.key, form)
     return Request(layout, profile, inputs, source, chosen)
 
 
