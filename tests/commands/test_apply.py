@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -929,3 +930,50 @@ def test_a_key_changed_by_hand_is_not_taken_as_the_key_in_place(scratch: Scratch
     result = scratch.cbcfg("apply", "bedrock", "-t", "code", "--yes", key=None)
     assert result.exit_code == 5, result.output
     assert "needs a Bifrost virtual key" in result.error_line()
+
+
+# --- a project's key is never committable (issue 12, item 6) -------------------------------------
+
+
+def _git(project: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "XDG_CONFIG_HOME": str(home / ".config")}
+    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, env=env, check=False)
+
+
+@pytest.mark.parametrize("git_home", ["cbcfg's home", "another home"])
+def test_code_local_is_git_ignored_before_the_key_is_written(scratch: Scratch, git_home: str) -> None:
+    home = scratch.home if git_home == "cbcfg's home" else scratch.root / "real-home"
+    home.mkdir(exist_ok=True)
+    assert _git(scratch.project, "init", "-q", home=home).returncode == 0
+    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "GIT_CONFIG_NOSYSTEM": "1"}
+    result = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", key=KEY, env=env)
+    assert result.exit_code == 0, result.output
+    local = scratch.project / ".claude" / "settings.local.json"
+    assert read_json(local)["env"]["ANTHROPIC_API_KEY"] == KEY
+    assert _git(scratch.project, "status", "--porcelain", "--untracked-files=all", home=home).stdout.strip() == ""
+    ignored = _git(scratch.project, "check-ignore", "-v", ".claude/settings.local.json", home=home)
+    assert ignored.returncode == 0, ignored.stderr
+    if git_home == "cbcfg's home":  # the user's global excludes file, as Claude Code writes it
+        assert ignored.stdout.startswith(f"{home}/.config/git/ignore:1:**/.claude/settings.local.json")
+    else:  # another user's home: this repository's own exclude file
+        assert ".git/info/exclude" in ignored.stdout and "/.claude/settings.local.json" in ignored.stdout
+    assert "git now ignores" in result.output
+    again = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", key=KEY, env=env)
+    assert "git now ignores" not in again.output  # one rule, added once
+
+
+def test_a_tracked_code_local_file_is_refused_with_the_fix(scratch: Scratch) -> None:
+    home = scratch.root / "real-home"
+    home.mkdir(exist_ok=True)
+    local = write(scratch.project / ".claude" / "settings.local.json", '{"permissions": {"allow": []}}\n')
+    assert _git(scratch.project, "init", "-q", home=home).returncode == 0
+    assert _git(scratch.project, "add", ".claude/settings.local.json", home=home).returncode == 0
+    before = local.read_bytes()
+    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "GIT_CONFIG_NOSYSTEM": "1"}
+    result = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", key=KEY, env=env)
+    assert result.exit_code == 5, result.output
+    line = result.error_line()
+    assert "is tracked by git" in line and "git rm --cached .claude/settings.local.json" in line
+    assert local.read_bytes() == before
+    without_key = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", env=env)
+    assert without_key.exit_code == 0, without_key.output  # no key: nothing to keep out of git

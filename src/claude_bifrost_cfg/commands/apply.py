@@ -59,7 +59,7 @@ def apply(
     from ..output import Printer, emit_json, notice, warning
     from ..secrets import mask_key
     from .plan_report import plan_json, print_plan
-    from .planning import build_request, plan_request
+    from .planning import build_request, keep_out_of_git_before_writing, plan_request
 
     request = build_request(
         profile,
@@ -97,6 +97,8 @@ def apply(
         if not typer.confirm(f"Apply profile {profile!r} to these files?", default=False, err=True):
             raise RefusedError("not confirmed; nothing was written", "run again and answer y, or pass --yes")
     if not (dry_run or check) and planned:  # with nothing to change, this only brings the records up to date
+        for message in keep_out_of_git_before_writing(request, planned):
+            notice(message)
         committed = commit(request.layout, planned, f"apply {profile}", request.profile.name, force, on_wait=notice)
         planned = list(committed.planned)
         backup_id = committed.backup.id if committed.backup else None

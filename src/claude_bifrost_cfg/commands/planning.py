@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..current import PlannedFile, key_in_place, prepare
 from ..errors import UsageError
+from ..git_ignore import keep_out_of_git, refuse_if_tracked
 from ..inputs import Inputs, choose_targets, resolve_inputs
 from ..layout import Layout, display_path
 from ..output import register_secret
@@ -86,4 +87,19 @@ def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
 
 
 def plan_request(request: Request, force: bool) -> list[PlannedFile]:
-    return prepare(request.layout, request.source, request.targets, force)
+    planned = prepare(request.layout, request.source, request.targets, force)
+    for item in planned:
+        if item.current.target.git_ignored and item.fragment.secret:
+            refuse_if_tracked(item.current.path, item.current.shown)
+    return planned
+
+
+def keep_out_of_git_before_writing(request: Request, planned: list[PlannedFile]) -> list[str]:
+    """Personal project files that will hold the key are git-ignored first; what was done, to say."""
+    said = []
+    for item in planned:
+        if item.current.target.git_ignored and item.fragment.secret and item.plan.changed:
+            rule_file = keep_out_of_git(item.current.path, request.layout.home, os.environ)
+            if rule_file is not None:
+                said.append(f"git now ignores {item.current.shown} (rule added to {rule_file})")
+    return said
