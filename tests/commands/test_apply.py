@@ -977,3 +977,19 @@ def test_a_tracked_code_local_file_is_refused_with_the_fix(scratch: Scratch) -> 
     assert local.read_bytes() == before
     without_key = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", env=env)
     assert without_key.exit_code == 0, without_key.output  # no key: nothing to keep out of git
+
+
+# --- another platform's system paths need --system-root (issue 12, item 10) ----------------------
+
+
+@pytest.mark.parametrize("platform", ["windows", "macos"])
+def test_another_platforms_managed_settings_are_refused_without_a_system_root(scratch: Scratch, platform: str) -> None:
+    before = scratch.tree()
+    result = scratch.cbcfg("apply", "local", "-t", "managed", "-t", "code", "--platform", platform, "--yes", key=KEY)
+    assert result.exit_code == 2, result.output
+    assert "--system-root" in result.error_line()
+    assert scratch.tree() == before
+    assert not any(path.name.startswith("C:") for path in scratch.project.iterdir())
+    user_scope = scratch.cbcfg("apply", "local", "-t", "code", "--platform", platform, "--yes", key=KEY)
+    assert user_scope.exit_code == 0, user_scope.output
+    assert read_json(scratch.settings)["env"]["ANTHROPIC_API_KEY"] == KEY
