@@ -423,10 +423,11 @@ def test_owned_keys_end_as_wanted_or_are_reported_as_drift(data: st.DataObject) 
             assert not get_at(after_tree, pointer)[0], "a released key was left behind"
         now = get_at(edited_tree, pointer)
         was_edited = digest(now) != digest(get_at(first_tree, pointer))
-        # Drift: the user's value is neither what cbcfg set nor what it wants now; or, for a key cbcfg
-        # no longer wants, a changed one (a removed one is simply gone).
+        # Drift: the user's value, still there, is neither what cbcfg set nor what it wants now; or, for
+        # a key cbcfg no longer wants, a changed one. A removed one is restored if wanted, else gone
+        # (issue 12 item 4: a deleted owned key is no longer drift).
         wants = (True, b[pointer]) if pointer in b else None
-        expected = was_edited and (digest(now) != digest(wants) if wants else now[0])
+        expected = was_edited and now[0] and (digest(now) != digest(wants) if wants else True)
         assert (pointer in drifted) == expected, pointer
     assert_foreign_kept(edited, result.after, set(a) | set(b))
 
