@@ -80,3 +80,28 @@ def test_a_profile_without_mcp_or_a_key_renders_every_target(name: str, tmp_path
     assert not fragment.secret
     for pointer in fragment.wanted:
         assert not pointer.startswith("/mcpServers")
+
+
+def test_the_key_is_found_exactly_where_the_builders_put_it() -> None:
+    from claude_bifrost_cfg.desired import holds_key, key_written_at
+    from claude_bifrost_cfg.targets import ALL
+
+    forms: tuple[DesktopMcpForm, ...] = ("url", "bridge")
+    for form in forms:
+        source = rendered("local", form=form)
+        for target in ALL.values():
+            fragment = target.fragment(source)
+            found = {key_written_at(p, v) for p, v in _leaves(fragment.wanted) if holds_key(p)} - {None}
+            assert found == ({KEY} if fragment.secret else set()), (target.name, form)
+    assert key_written_at("/mcpServers/bifrost/headers/Authorization", "Bearer ${BIFROST_VIRTUAL_KEY}") is None
+    assert key_written_at("/env/ANTHROPIC_BASE_URL", KEY) is None
+
+
+def _leaves(wanted: dict[str, object]) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for pointer, value in wanted.items():
+        if isinstance(value, dict):
+            out.extend(_leaves({f"{pointer}/{k}": v for k, v in value.items()}))
+        else:
+            out.append((pointer, value))
+    return out
