@@ -116,3 +116,32 @@ def test_for_the_real_home_desktop_follows_appdata_and_xdg_config_home() -> None
 def test_display_path_uses_a_tilde_under_the_home_only() -> None:
     assert display_path(HOME / ".claude" / "settings.json", HOME) == "~/.claude/settings.json"
     assert display_path(ROOT / "etc" / "x", HOME) == str(ROOT / "etc" / "x")
+
+
+@pytest.mark.parametrize("platform", [p.value for p in Platform if p is not Platform.host()])
+def test_another_platforms_managed_path_is_refused_without_a_system_root(platform: str) -> None:
+    from claude_bifrost_cfg.errors import UsageError
+
+    found = layout(platform, root=None)
+    with pytest.raises(UsageError) as refused:
+        found.path_of("managed_settings")
+    assert "--system-root" in refused.value.line()
+    assert found.path_of("user_settings") == HOME / ".claude" / "settings.json"  # user scope still works
+    assert layout(platform).path_of("managed_settings") == layout(platform).managed_settings  # with a root: fine
+
+
+def test_this_platforms_managed_path_needs_no_system_root() -> None:
+    found = layout(Platform.host().value, root=None)
+    assert found.path_of("managed_settings") == found.managed_settings
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["user_settings", "claude_json", "desktop_config", "project_settings", "project_local_settings", "project_mcp"],
+)
+def test_every_target_location_is_a_path_of_the_layout(name: str) -> None:
+    from claude_bifrost_cfg.targets import ALL
+
+    found = layout("windows")
+    assert any(target.location == name for target in ALL.values())
+    assert found.path_of(name) in {target.path(found) for target in ALL.values()}

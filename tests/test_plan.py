@@ -82,13 +82,30 @@ def test_force_overwrites_drift() -> None:
     assert forced.drift == ()
 
 
-def test_a_value_the_user_removed_is_drift_too() -> None:
+def test_a_value_the_user_removed_is_restored_and_said_so() -> None:
+    # Issue 12 item 4 reversed this test's old assertion (deleted = drift, not changed): a deleted
+    # owned key is "nothing to change" no more; apply asks for the profile, so it comes back.
     first = plan(None, LOCAL)
     doc = json.loads(first.after or "")
     del doc["env"]["ANTHROPIC_BASE_URL"]
     second = plan(json.dumps(doc, indent=2), LOCAL, first.record)
-    assert [(d.pointer, "removed" in d.reason) for d in second.drift] == [(URL, True)]
-    assert not second.changed
+    assert second.drift == ()
+    assert second.changed
+    assert [(c.pointer, c.action) for c in second.changes] == [(URL, "add")]
+    assert json.loads(second.after or "") == json.loads(first.after or "")
+    assert f"restored: {URL} deleted since cbcfg set it" in second.notes
+    assert second.record.owned == first.record.owned
+
+
+def test_a_value_the_user_changed_stays_drift_beside_a_restored_one() -> None:
+    first = plan(None, LOCAL)
+    doc = json.loads(first.after or "")
+    del doc["env"]["ANTHROPIC_BASE_URL"]
+    doc["env"]["ANTHROPIC_API_KEY"] = "sk-bf-theirs-0000000000"
+    second = plan(json.dumps(doc, indent=2), LOCAL, first.record)
+    assert [d.pointer for d in second.drift] == ["/env/ANTHROPIC_API_KEY"]
+    assert [c.pointer for c in second.changes] == [URL]
+    assert json.loads(second.after or "")["env"]["ANTHROPIC_API_KEY"] == "sk-bf-theirs-0000000000"
 
 
 def test_a_stale_key_the_user_changed_is_not_removed() -> None:

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     DOCTOR_FAILED = 8  # doctor: at least one check failed or errored
     NOT_FOUND = 9  # rollback: no such backup set, or nothing to roll back
     PENDING = 10  # apply --check: changes are pending (nothing written)
+    DRIFT = 11  # apply --check: nothing pending, but keys changed by hand differ from the profile
 
 
 class CbcfgError(Exception):

@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .errors import RefusedError, UsageError
-from .profiles import TARGET_NAMES, Profile, check_gateway_url, is_loopback_url
+from .profiles import Profile, check_gateway_url, is_loopback_url
 from .secrets import KEY_PREFIX, looks_like_bifrost_key
+from .vocabulary import GATEWAY_URL_ENV, VIRTUAL_KEY_ENV
 
-KEY_ENV = "BIFROST_VIRTUAL_KEY"
-URL_ENV = "BIFROST_URL"
+KEY_ENV = VIRTUAL_KEY_ENV  # the name commands.common reads the key from
+URL_ENV = GATEWAY_URL_ENV
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Inputs:
     gateway_url: str
     key: str | None
     warnings: tuple[str, ...]
+    key_in_place: str | None = None  # the file the key was kept from (none given this time)
 
 
 def check_key(key: str) -> str:
@@ -76,9 +78,11 @@ def resolve_inputs(
 
 def choose_targets(profile: Profile, requested: Sequence[str]) -> tuple[str, ...]:
     """``--target`` names, else the profile's defaults; in a stable order without repeats."""
+    from .targets import NAMES
+
     for name in requested:
-        if name not in TARGET_NAMES:
-            raise UsageError(f"unknown target {name!r}", f"targets are: {', '.join(TARGET_NAMES)}")
+        if name not in NAMES:
+            raise UsageError(f"unknown target {name!r}", f"targets are: {', '.join(NAMES)}")
     # managed settings bind every user of the machine: written only when asked for by name.
     chosen = requested or [name for name in profile.targets if name != "managed"]
-    return tuple(name for name in TARGET_NAMES if name in chosen)
+    return tuple(name for name in NAMES if name in chosen)

@@ -6,12 +6,15 @@ environment, so a test on Linux can ask where a file goes on Windows.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
+
+from .errors import UsageError
+from .vocabulary import PROJECT_LOCAL_SETTINGS, PROJECT_MCP, PROJECT_SETTINGS
 
 
 class Platform(StrEnum):
@@ -64,6 +67,18 @@ class Roots:
     home_overridden: bool = False  # --home / CBCFG_HOME: every user path derives from it
 
 
+# The files a target can be: each a path of the layout below.
+LayoutPath = Literal[
+    "user_settings",
+    "claude_json",
+    "desktop_config",
+    "managed_settings",
+    "project_settings",
+    "project_local_settings",
+    "project_mcp",
+]
+
+
 @dataclass(frozen=True)
 class Layout:
     platform: Platform
@@ -75,6 +90,8 @@ class Layout:
     managed_dir: Path
     state_dir: Path
     config_dir: Path
+    # Another platform's system folder with no --system-root: not a path on this machine.
+    foreign_system: bool = False
 
     @property
     def user_settings(self) -> Path:
@@ -87,6 +104,29 @@ class Layout:
     @property
     def user_profiles_dir(self) -> Path:
         return self.config_dir / "profiles"
+
+    @property
+    def project_settings(self) -> Path:
+        return self.project.joinpath(*PROJECT_SETTINGS)
+
+    @property
+    def project_local_settings(self) -> Path:
+        return self.project.joinpath(*PROJECT_LOCAL_SETTINGS)
+
+    @property
+    def project_mcp(self) -> Path:
+        return self.project.joinpath(*PROJECT_MCP)
+
+    def path_of(self, name: LayoutPath) -> Path:
+        """One target file's path; another platform's managed folder only under --system-root."""
+        if name == "managed_settings" and self.foreign_system:
+            raise UsageError(
+                f"--platform {self.platform} puts managed settings in {self.managed_dir}, "
+                f"which is not a folder on this {Platform.host()} machine",
+                "pass --system-root DIR to lay that platform's system files out under DIR",
+            )
+        path: Path = getattr(self, name)
+        return path
 
 
 def _under(base: Path, parts: tuple[str, ...]) -> Path:
@@ -140,6 +180,7 @@ def resolve_layout(roots: Roots, env: Mapping[str, str]) -> Layout:
         managed_dir=managed_dir,
         state_dir=state_dir,
         config_dir=config_dir,
+        foreign_system=roots.system_root is None and platform is not Platform.host(),
     )
 
 
@@ -149,7 +190,3 @@ def display_path(path: Path, home: Path) -> str:
         return "~/" + path.relative_to(home).as_posix()
     except ValueError:
         return str(path)
-
-
-def current_env() -> Mapping[str, str]:
-    return os.environ

@@ -1,7 +1,8 @@
 """The plan: a three-way merge of (what cbcfg wrote last time, what is on disk, what the profile wants).
 
 Pure: documents and records in, new text and a list of changes out.
-- set what is wanted;
+- set what is wanted, and restore what cbcfg set and the user deleted;
+- leave a value the user changed since cbcfg set it (drift), unless forced;
 - remove what cbcfg set before and no longer wants, unless the user changed it since (drift);
 - never touch a key cbcfg did not set.
 """
@@ -50,6 +51,7 @@ class FilePlan:
     drift: tuple[Drift, ...]
     record: Record
     notes: tuple[str, ...] = field(default=())
+    restored: tuple[str, ...] = ()  # owned keys the user deleted, set again
 
     @property
     def changed(self) -> bool:
@@ -81,7 +83,8 @@ def plan_file(
     ``previous`` reach (the rest of a huge file is never decoded)."""
     before = document.text if document is not None else None
     earlier = dict(previous.owned) if previous is not None and document is not None else {}
-    owned: dict[str, str] = {}
+    digests: dict[str, str] = {}  # what the new record keeps: pointer -> digest
+    restored: list[str] = []
     edits: list[Edit] = []
     changes: list[Change] = []
     drift: list[Drift] = []
@@ -92,21 +95,22 @@ def plan_file(
         found, current = get_at(values or {}, pointer)
         want = digest(value)
         if found and digest(current) == want:
-            owned[pointer] = want
+            digests[pointer] = want
             continue
-        if pointer in earlier and not force:
-            changed_by_user = (not found) or digest(current) != earlier[pointer]
-            if changed_by_user:
-                how = "changed" if found else "removed"
-                drift.append(Drift(pointer, f"{how} since cbcfg set it; left alone (--force to overwrite)"))
-                owned[pointer] = earlier[pointer]
-                continue
+        if pointer in earlier and not force and found and digest(current) != earlier[pointer]:
+            # The user changed a value cbcfg set: theirs now. A deleted key is restored below
+            # (running apply asks for the profile; the diff shows it back).
+            drift.append(Drift(pointer, "changed since cbcfg set it; left alone (--force to overwrite)"))
+            digests[pointer] = earlier[pointer]
+            continue
+        if pointer in earlier and not found:
+            restored.append(pointer)
         containers.update(_missing_parents(values, pointer))
         if not found:
             created.add(pointer)
         edits.append(Edit(pointer, value))
         changes.append(Change(pointer, "replace" if found else "add", current if found else None, value))
-        owned[pointer] = want
+        digests[pointer] = want
 
     for pointer, was in earlier.items():
         if pointer in wanted:
@@ -119,7 +123,7 @@ def plan_file(
             changes.append(Change(pointer, "remove", current, None))
         else:
             drift.append(Drift(pointer, "changed since cbcfg set it and no longer wanted; left alone"))
-            owned[pointer] = was
+            digests[pointer] = was
 
     if not edits:
         after = before
@@ -136,9 +140,10 @@ def plan_file(
         after = new_document_text(tree)
     else:
         after = apply_edits(document, edits, prune=containers, order=wanted, anchors=containers | created)
-    kept_containers = tuple(sorted(c for c in containers if any(p.startswith(c + "/") for p in owned)))
-    record = Record(target, profile, owned, kept_containers, tuple(sorted(p for p in created if p in owned)))
-    return FilePlan(target, before, after, tuple(changes), tuple(drift), record, notes)
+    kept_containers = tuple(sorted(c for c in containers if any(p.startswith(c + "/") for p in digests)))
+    record = Record(target, profile, digests, kept_containers, tuple(sorted(p for p in created if p in digests)))
+    said = tuple(f"restored: {pointer} deleted since cbcfg set it" for pointer in restored)
+    return FilePlan(target, before, after, tuple(changes), tuple(drift), record, (*said, *notes), tuple(restored))
 
 
 def top_level_keys(*pointer_sets: Mapping[str, Any]) -> dict[str, None]:

@@ -21,24 +21,18 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ProfileError
+from .vocabulary import API_KEY_ENV, BASE_URL_ENV, KEY_ENV_NAMES, MODEL_ENV, is_http_url
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-TARGET_NAMES = ("code", "code-project", "code-local", "desktop", "code-mcp", "project-mcp", "managed")
 # Variables cbcfg derives from [gateway] and the key; a profile never spells them (no keys in files).
-DERIVED_ENV = frozenset({"ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
-MODEL_ENV = {
-    "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
-    "opus": "ANTHROPIC_DEFAULT_OPUS_MODEL",
-    "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
-    "default": "ANTHROPIC_MODEL",
-}
+DERIVED_ENV = frozenset({BASE_URL_ENV, *KEY_ENV_NAMES})
 
 
 def check_gateway_url(url: str) -> str:
     """A gateway root URL: http(s), no credentials, no query; returned without a trailing slash."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url):
         raise ValueError("must be an http:// or https:// URL with a host, e.g. http://localhost:8080")
     if parts.username or parts.password:
         raise ValueError("must not hold credentials (user:password@); cbcfg passes the virtual key itself")
@@ -70,7 +64,7 @@ class GatewaySpec(_Strict):
         default=None, description="the URL is an example the user must replace (apply refuses it)"
     )
     require_key: bool | None = None
-    key_env: Literal["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] | None = None
+    key_env: Literal["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] | None = None  # vocabulary.KEY_ENV_NAMES
 
     @field_validator("url")
     @classmethod
@@ -119,9 +113,11 @@ class ProfileFile(_Strict):
     @field_validator("targets")
     @classmethod
     def _targets(cls, value: list[str] | None) -> list[str] | None:
+        from .targets import NAMES  # the registry, loaded only when a profile names targets
+
         for name in value or []:
-            if name not in TARGET_NAMES:
-                raise ValueError(f"unknown target {name!r}; targets are {', '.join(TARGET_NAMES)}")
+            if name not in NAMES:
+                raise ValueError(f"unknown target {name!r}; targets are {', '.join(NAMES)}")
         return value
 
     @field_validator("env")
@@ -330,7 +326,7 @@ def load_profile(name: str, sources: Sequence[ProfileSource]) -> Profile:
         gateway_url=gateway.get("url", "http://localhost:8080"),
         placeholder_url=gateway.get("placeholder", False),
         require_key=gateway.get("require_key", True),
-        key_env=gateway.get("key_env", "ANTHROPIC_API_KEY"),
+        key_env=gateway.get("key_env", API_KEY_ENV),
         models=models,
         env=merged.get("env", {}),
         settings=merged.get("settings", {}),

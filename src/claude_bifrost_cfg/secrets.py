@@ -6,13 +6,12 @@ import json
 import re
 from collections.abc import Iterable
 
+from .vocabulary import SECRET_FIELD_NAMES
+
 KEY_PREFIX = "sk-bf-"
 _SK_TOKEN = re.compile(r"sk-bf-[A-Za-z0-9_\-.]+")
 # Values of these names are secrets whatever they look like.
-_SECRET_FIELD = re.compile(
-    r'("(?:ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|AUTH_HEADER|Authorization|authorization|x-api-key|x-bf-vk)"'
-    r'\s*:\s*")((?:[^"\\]|\\.)*)(")'
-)
+_SECRET_FIELD = re.compile('("(?:' + "|".join(map(re.escape, SECRET_FIELD_NAMES)) + r')"\s*:\s*")((?:[^"\\]|\\.)*)(")')
 _BEARER = re.compile(r"(Bearer\s+)(?!\$\{)([^\s\"',]+)")
 
 

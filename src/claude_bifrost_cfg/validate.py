@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .render import Fragment
+from .desired import Fragment
 from .targets.base import Target
 
 SCHEMA_RESOURCE = "claude-code-settings.schema.json"

@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .engine import PlannedFile, commit, prepare, summarize_changes
+from .current import PlannedFile, key_in_place, prepare
+from .engine import commit, files_match, summarize_changes
 from .errors import UsageError
+from .git_ignore import keep_out_of_git as ignore_in_git
+from .git_ignore import refuse_if_tracked
 from .inputs import Inputs, choose_targets, resolve_inputs
 from .layout import Layout, display_path
+from .output import register_secret
 from .profiles import Profile, ProfileSource, load_profile
-from .render import DesktopMcpForm, Rendered, render_profile
+from .source import DesktopMcpForm, Source, build_source
 from .targets import get_target
 from .targets.base import Target
+from .vocabulary import VIRTUAL_KEY_ENV
 
 CLAUDE_CODE = "Claude Code"
 CLAUDE_DESKTOP = "Claude Desktop"
@@ -35,7 +40,7 @@ class Request:
     layout: Layout
     profile: Profile
     inputs: Inputs
-    rendered: Rendered
+    source: Source
     targets: tuple[Target, ...]
 
 
@@ -51,17 +56,32 @@ def build_request(
     allow_insecure: bool = False,
     need_key: bool = True,
     allow_placeholder: bool = False,
+    remove_key: bool = False,
 ) -> Request:
-    """The profile, its inputs (URL, key) checked, its desired state, and the target files chosen."""
+    """The profile, its inputs (URL, key) checked, its source, and the target files chosen.
+
+    ``need_key``: the request plans writes, so with no key given the key cbcfg wrote earlier is
+    looked up and kept (the user's key until they give another or ask for ``remove_key``)."""
     if desktop_mcp not in ("url", "bridge"):
         raise UsageError(f"--desktop-mcp {desktop_mcp!r} is not a form", "use url or bridge")
     form: DesktopMcpForm = "url" if desktop_mcp == "url" else "bridge"
     profile = load_profile(profile_name, list(profile_sources))
-    inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need_key, allow_placeholder)
-    rendered = render_profile(profile, inputs.gateway_url, inputs.key, form)
     chosen = tuple(get_target(name) for name in choose_targets(profile, list(targets)))
-    refuse_shared_files(chosen, layout)
-    return Request(layout, profile, inputs, rendered, chosen)
+    refuse_shared_files(chosen, layout)  # also refuses another platform's system paths, before any read
+    if remove_key and key is not None:
+        raise UsageError("--remove-key and a new key were both given", f"unset {VIRTUAL_KEY_ENV} or drop --key-stdin")
+    in_place = None
+    if key is None and need_key and not remove_key:
+        in_place = key_in_place(layout, chosen)
+        if in_place is not None:
+            key = in_place.key
+            register_secret(key)
+    need = need_key and not remove_key
+    inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need, allow_placeholder)
+    if in_place is not None:
+        inputs = replace(inputs, key_in_place=in_place.shown)
+    source = build_source(profile, inputs.gateway_url, inputs.key, form)
+    return Request(layout, profile, inputs, source, chosen)
 
 
 def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
@@ -80,7 +100,23 @@ def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
 
 def plan_request(request: Request, force: bool) -> list[PlannedFile]:
     """Every chosen file read, merged with the desired state and checked: what apply would write."""
-    return prepare(request.layout, request.rendered, request.targets, force)
+    planned = prepare(request.layout, request.source, request.targets, force)
+    for item in planned:
+        if item.current.target.git_ignored and item.fragment.secret:
+            refuse_if_tracked(item.current.path, item.current.shown)
+    return planned
+
+
+def keep_out_of_git(request: Request, planned: Sequence[PlannedFile]) -> tuple[str, ...]:
+    """Personal project files that will hold the key are git-ignored before they are written; what
+    was done, to say."""
+    said = []
+    for item in planned:
+        if item.current.target.git_ignored and item.fragment.secret and item.plan.changed:
+            rule_file = ignore_in_git(item.current.path, request.layout.home, os.environ)
+            if rule_file is not None:
+                said.append(f"git now ignores {item.current.shown} (rule added to {rule_file})")
+    return tuple(said)
 
 
 @dataclass(frozen=True)
@@ -90,6 +126,12 @@ class ApplyResult:
     pending: bool  # the files differed from the profile when planned
     applied: bool  # and those changes were written
     backup_set: str | None  # the backup set of this apply (undo: cbcfg rollback ID)
+    git_ignored: tuple[str, ...] = ()  # files git was told to ignore before the key was written
+
+    @property
+    def matches(self) -> bool:
+        """Every file is as the profile wants: nothing pending and no drift left alone."""
+        return files_match(self.planned)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -122,13 +164,15 @@ def apply_plan(
     change, writing only brings cbcfg's records up to date."""
     pending = is_pending(planned)
     backup_id = None
+    said: tuple[str, ...] = ()
     if write and planned:
+        said = keep_out_of_git(request, planned)
         committed = commit(
             request.layout, list(planned), f"apply {request.profile.name}", request.profile.name, force, on_wait=on_wait
         )
         planned = committed.planned
         backup_id = committed.backup.id if committed.backup else None
-    return ApplyResult(request, tuple(planned), pending, pending and write, backup_id)
+    return ApplyResult(request, tuple(planned), pending, pending and write, backup_id, said)
 
 
 def apply_profile(

@@ -35,7 +35,9 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from claude_bifrost_cfg.backups import find_backup_set
-from claude_bifrost_cfg.engine import PlannedFile, commit, plan_current, read_current
+from claude_bifrost_cfg.current import PlannedFile, plan_current, read_current
+from claude_bifrost_cfg.desired import Fragment
+from claude_bifrost_cfg.engine import commit
 from claude_bifrost_cfg.jsondoc import (
     Edit,
     JsonDocError,
@@ -48,7 +50,6 @@ from claude_bifrost_cfg.jsondoc import (
 )
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.plan import FilePlan, Record, digest, plan_file, top_level_keys
-from claude_bifrost_cfg.render import Fragment
 from claude_bifrost_cfg.restore import restore_backup_set
 from claude_bifrost_cfg.targets.base import Target
 from claude_bifrost_cfg.transaction import load_records
@@ -423,10 +424,11 @@ def test_owned_keys_end_as_wanted_or_are_reported_as_drift(data: st.DataObject) 
             assert not get_at(after_tree, pointer)[0], "a released key was left behind"
         now = get_at(edited_tree, pointer)
         was_edited = digest(now) != digest(get_at(first_tree, pointer))
-        # Drift: the user's value is neither what cbcfg set nor what it wants now; or, for a key cbcfg
-        # no longer wants, a changed one (a removed one is simply gone).
+        # Drift: the user's value, still there, is neither what cbcfg set nor what it wants now; or, for
+        # a key cbcfg no longer wants, a changed one. A removed one is restored if wanted, else gone
+        # (issue 12 item 4: a deleted owned key is no longer drift).
         wants = (True, b[pointer]) if pointer in b else None
-        expected = was_edited and (digest(now) != digest(wants) if wants else now[0])
+        expected = was_edited and now[0] and (digest(now) != digest(wants) if wants else True)
         assert (pointer in drifted) == expected, pointer
     assert_foreign_kept(edited, result.after, set(a) | set(b))
 
@@ -450,8 +452,8 @@ def _target(wanted: Mapping[str, Any]) -> Target:
         name="property",
         description="a generated document",
         scope="user",
-        path=lambda layout: layout.home / "doc.json",
-        fragment=lambda rendered: Fragment(dict(wanted)),
+        location="user_settings",
+        builder=lambda source: Fragment(dict(wanted)),
         check_owned=lambda document, fragment: [],
     )
 
@@ -481,7 +483,8 @@ def test_rollback_restores_the_original_bytes(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory(dir=MEMORY_DISK) as scratch:
         home = Path(scratch)
         layout = resolve_layout(Roots(Platform.LINUX, home, home, home, home_overridden=True), {})
-        doc = home / "doc.json"
+        doc = home / ".claude" / "settings.json"
+        doc.parent.mkdir()
         original = text.encode("utf-8")
         doc.write_bytes(original)
         set_a = _apply(home, a, "a")

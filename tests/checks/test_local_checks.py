@@ -31,7 +31,7 @@ from claude_bifrost_cfg.inputs import resolve_inputs
 from claude_bifrost_cfg.layers import read_layers, resolution_keys, resolve
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.profiles import load_profile, profile_sources
-from claude_bifrost_cfg.render import render_profile
+from claude_bifrost_cfg.source import build_source
 from claude_bifrost_cfg.transaction import load_records
 from tests.cli_helpers import KEY, NON_BIFROST_KEY, Scratch, read_json, scratch, targets_args, write
 
@@ -56,7 +56,7 @@ def context(
     if profile is not None:
         loaded = load_profile(profile, profile_sources(profiles_dir, layout.user_profiles_dir))
         inputs = resolve_inputs(loaded, None, {}, key, allow_insecure=True, need_key=False)
-        rendered = render_profile(loaded, inputs.gateway_url, inputs.key)
+        rendered = build_source(loaded, inputs.gateway_url, inputs.key)
     return LocalContext(layout, records, layers, effective, loaded, rendered)
 
 

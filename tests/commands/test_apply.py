@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -841,3 +842,155 @@ def test_a_dangling_symlink_into_an_existing_folder_is_written_through(scratch: 
     scratch.settings.symlink_to(target)
     assert scratch.cbcfg("apply", "local", "-t", "code", "--yes").exit_code == 0
     assert scratch.settings.is_symlink() and "ANTHROPIC_BASE_URL" in target.read_text()
+
+
+# --- a deleted key is never "nothing to change" (issue 12, item 4) -------------------------------
+
+
+def test_a_deleted_owned_key_is_pending_and_a_plain_apply_restores_it(scratch: Scratch) -> None:
+    assert apply(scratch, "bedrock", "-t", "code").exit_code == 0
+    wanted = scratch.settings.read_bytes()
+    doc = read_json(scratch.settings)
+    del doc["env"]["ANTHROPIC_DEFAULT_SONNET_MODEL"]
+    scratch.settings.write_text(json.dumps(doc, indent=2) + "\n")
+
+    check = scratch.cbcfg("apply", "bedrock", "-t", "code", "--check", key=KEY)
+    assert check.exit_code == 10, check.output
+    assert "Nothing to change" not in check.output
+    assert "restored: /env/ANTHROPIC_DEFAULT_SONNET_MODEL deleted since cbcfg set it" in check.output
+
+    result = apply(scratch, "bedrock", "-t", "code")
+    assert result.exit_code == 0, result.output
+    assert scratch.settings.read_bytes() == wanted
+    assert scratch.cbcfg("apply", "bedrock", "-t", "code", "--check", key=KEY).exit_code == 0
+
+
+def test_check_exits_11_when_only_drift_differs_and_says_how_to_restore(scratch: Scratch) -> None:
+    assert apply(scratch, "local", "-t", "code").exit_code == 0
+    edited = scratch.settings.read_text().replace("localhost:8080", "my-gateway.internal:9000")
+    scratch.settings.write_text(edited)
+
+    check = scratch.cbcfg("apply", "local", "-t", "code", "--check", key=KEY)
+    assert check.exit_code == 11, check.output
+    assert "Nothing to change" not in check.output
+    assert "cbcfg apply local --force" in check.output
+    as_json = scratch.cbcfg("apply", "local", "-t", "code", "--check", "--json", key=KEY)
+    assert as_json.exit_code == 11
+    assert as_json.json["pending"] is False and as_json.json["summary"]["drift"] == 1
+
+    plain = apply(scratch, "local", "-t", "code")
+    assert plain.exit_code == 0, plain.output
+    assert "Nothing to change" not in plain.output
+    assert "Left alone: 1 key(s) changed by hand" in plain.output
+    assert "cbcfg apply local --force" in plain.output
+    assert scratch.settings.read_text() == edited
+
+
+# --- the key already in place is the user's key (issue 12, item 5) -------------------------------
+
+
+def test_a_later_apply_without_a_key_keeps_the_key_in_place(scratch: Scratch) -> None:
+    assert apply(scratch, "local").exit_code == 0
+    before = {path: path.read_bytes() for path in (scratch.settings, scratch.desktop)}
+    again = scratch.cbcfg("apply", "local", "--yes", key=None)
+    assert again.exit_code == 0, again.output
+    assert {path: path.read_bytes() for path in before} == before
+    assert "keeping the virtual key already in ~/.claude/settings.json" in again.output
+    assert "Nothing to change" in again.output
+    assert scratch.cbcfg("apply", "local", "--check", key=None).exit_code == 0
+
+
+def test_switching_without_a_key_reuses_it_in_the_new_profiles_variable(scratch: Scratch) -> None:
+    profiles = write(
+        scratch.root / "p" / "token.toml", 'extends = "bedrock"\n[gateway]\nkey_env = "ANTHROPIC_AUTH_TOKEN"\n'
+    ).parent
+    assert apply(scratch, "local", "-t", "code").exit_code == 0
+    assert apply(scratch, "bedrock", "-t", "code", key=None).exit_code == 0  # require_key: the key in place
+    assert read_json(scratch.settings)["env"]["ANTHROPIC_API_KEY"] == KEY
+    moved = scratch.cbcfg("apply", "token", "-t", "code", "--profiles-dir", str(profiles), "--yes", key=None)
+    assert moved.exit_code == 0, moved.output
+    env = read_json(scratch.settings)["env"]
+    assert env["ANTHROPIC_AUTH_TOKEN"] == KEY and "ANTHROPIC_API_KEY" not in env
+
+
+def test_a_new_key_replaces_the_one_in_place_and_remove_key_removes_it(scratch: Scratch) -> None:
+    assert apply(scratch, "local").exit_code == 0
+    assert apply(scratch, "local", key=OTHER_KEY).exit_code == 0
+    assert read_json(scratch.settings)["env"]["ANTHROPIC_API_KEY"] == OTHER_KEY
+    both = scratch.cbcfg("apply", "local", "--yes", "--remove-key", key=OTHER_KEY)
+    assert both.exit_code == 2 and "--remove-key" in both.error_line()
+    removed = scratch.cbcfg("apply", "local", "--yes", "--remove-key", key=None)
+    assert removed.exit_code == 0, removed.output
+    assert read_json(scratch.settings) == {"env": {"ANTHROPIC_BASE_URL": BASE}}
+    assert read_json(scratch.desktop) == {"mcpServers": {"bifrost": {"url": "http://localhost:8080/mcp"}}}
+
+
+def test_a_key_changed_by_hand_is_not_taken_as_the_key_in_place(scratch: Scratch) -> None:
+    assert apply(scratch, "bedrock", "-t", "code").exit_code == 0
+    scratch.settings.write_text(scratch.settings.read_text().replace(KEY, OTHER_KEY))
+    result = scratch.cbcfg("apply", "bedrock", "-t", "code", "--yes", key=None)
+    assert result.exit_code == 5, result.output
+    assert "needs a Bifrost virtual key" in result.error_line()
+
+
+# --- a project's key is never committable (issue 12, item 6) -------------------------------------
+
+
+def _git(project: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "XDG_CONFIG_HOME": str(home / ".config")}
+    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, env=env, check=False)
+
+
+@pytest.mark.parametrize("git_home", ["cbcfg's home", "another home"])
+def test_code_local_is_git_ignored_before_the_key_is_written(scratch: Scratch, git_home: str) -> None:
+    home = scratch.home if git_home == "cbcfg's home" else scratch.root / "real-home"
+    home.mkdir(exist_ok=True)
+    assert _git(scratch.project, "init", "-q", home=home).returncode == 0
+    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "GIT_CONFIG_NOSYSTEM": "1"}
+    result = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", key=KEY, env=env)
+    assert result.exit_code == 0, result.output
+    local = scratch.project / ".claude" / "settings.local.json"
+    assert read_json(local)["env"]["ANTHROPIC_API_KEY"] == KEY
+    assert _git(scratch.project, "status", "--porcelain", "--untracked-files=all", home=home).stdout.strip() == ""
+    ignored = _git(scratch.project, "check-ignore", "-v", ".claude/settings.local.json", home=home)
+    assert ignored.returncode == 0, ignored.stderr
+    if git_home == "cbcfg's home":  # the user's global excludes file, as Claude Code writes it
+        assert ignored.stdout.startswith(f"{home}/.config/git/ignore:1:**/.claude/settings.local.json")
+    else:  # another user's home: this repository's own exclude file
+        assert ".git/info/exclude" in ignored.stdout and "/.claude/settings.local.json" in ignored.stdout
+    assert "git now ignores" in result.output
+    again = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", key=KEY, env=env)
+    assert "git now ignores" not in again.output  # one rule, added once
+
+
+def test_a_tracked_code_local_file_is_refused_with_the_fix(scratch: Scratch) -> None:
+    home = scratch.root / "real-home"
+    home.mkdir(exist_ok=True)
+    local = write(scratch.project / ".claude" / "settings.local.json", '{"permissions": {"allow": []}}\n')
+    assert _git(scratch.project, "init", "-q", home=home).returncode == 0
+    assert _git(scratch.project, "add", ".claude/settings.local.json", home=home).returncode == 0
+    before = local.read_bytes()
+    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "GIT_CONFIG_NOSYSTEM": "1"}
+    result = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", key=KEY, env=env)
+    assert result.exit_code == 5, result.output
+    line = result.error_line()
+    assert "is tracked by git" in line and "git rm --cached .claude/settings.local.json" in line
+    assert local.read_bytes() == before
+    without_key = scratch.cbcfg("apply", "local", "-t", "code-local", "--yes", env=env)
+    assert without_key.exit_code == 0, without_key.output  # no key: nothing to keep out of git
+
+
+# --- another platform's system paths need --system-root (issue 12, item 10) ----------------------
+
+
+@pytest.mark.parametrize("platform", ["windows", "macos"])
+def test_another_platforms_managed_settings_are_refused_without_a_system_root(scratch: Scratch, platform: str) -> None:
+    before = scratch.tree()
+    result = scratch.cbcfg("apply", "local", "-t", "managed", "-t", "code", "--platform", platform, "--yes", key=KEY)
+    assert result.exit_code == 2, result.output
+    assert "--system-root" in result.error_line()
+    assert scratch.tree() == before
+    assert not any(path.name.startswith("C:") for path in scratch.project.iterdir())
+    user_scope = scratch.cbcfg("apply", "local", "-t", "code", "--platform", platform, "--yes", key=KEY)
+    assert user_scope.exit_code == 0, user_scope.output
+    assert read_json(scratch.settings)["env"]["ANTHROPIC_API_KEY"] == KEY

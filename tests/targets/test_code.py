@@ -9,7 +9,7 @@ import pytest
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.targets import code
 from tests.cli_helpers import KEY, PLATFORMS, Scratch, read_json
-from tests.test_render import rendered
+from tests.test_desired import rendered
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -29,7 +29,7 @@ def test_interface() -> None:
 
 def test_fragment_is_the_env_block_with_the_key() -> None:
     fragment = code.TARGET.fragment(rendered("local"))
-    assert fragment.owned == {
+    assert fragment.wanted == {
         "/env/ANTHROPIC_API_KEY": KEY,
         "/env/ANTHROPIC_BASE_URL": "http://localhost:8080/anthropic",
     }

@@ -9,7 +9,7 @@ import pytest
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.targets import code_local
 from tests.cli_helpers import KEY, PLATFORMS, Scratch, read_json
-from tests.test_render import rendered
+from tests.test_desired import rendered
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -20,7 +20,7 @@ def test_path_on_every_platform(platform: str) -> None:
 
 def test_fragment_holds_the_key() -> None:
     fragment = code_local.TARGET.fragment(rendered("azure"))
-    assert fragment.owned["/env/ANTHROPIC_API_KEY"] == KEY and fragment.secret
+    assert fragment.wanted["/env/ANTHROPIC_API_KEY"] == KEY and fragment.secret
 
 
 def test_apply_uses_the_project_option(scratch: Scratch) -> None:

@@ -12,7 +12,7 @@ import pytest
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.targets import code_mcp
 from tests.cli_helpers import KEY, PLATFORMS, Scratch, read_json, write
-from tests.test_render import rendered
+from tests.test_desired import rendered
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -23,7 +23,7 @@ def test_path_on_every_platform(platform: str) -> None:
 
 
 def test_fragment_is_an_http_entry() -> None:
-    assert code_mcp.TARGET.fragment(rendered("local")).owned == {
+    assert code_mcp.TARGET.fragment(rendered("local")).wanted == {
         "/mcpServers/bifrost": {
             "type": "http",
             "url": "http://localhost:8080/mcp",

@@ -9,7 +9,7 @@ import pytest
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.targets import code_project
 from tests.cli_helpers import KEY, PLATFORMS, SEED_ENV, Scratch, expected_env, profile_args, read_json
-from tests.test_render import rendered
+from tests.test_desired import rendered
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -21,7 +21,7 @@ def test_path_on_every_platform(platform: str) -> None:
 @pytest.mark.parametrize("name", list(SEED_ENV))
 def test_the_key_is_never_in_the_fragment(name: str) -> None:
     fragment = code_project.TARGET.fragment(rendered(name))
-    assert KEY not in repr(fragment.owned)
+    assert KEY not in repr(fragment.wanted)
     assert not fragment.secret
     assert any("left out" in note for note in fragment.notes)
 

@@ -9,7 +9,7 @@ import pytest
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.targets import desktop
 from tests.cli_helpers import KEY, Scratch, read_json, write
-from tests.test_render import rendered
+from tests.test_desired import rendered
 
 PATHS = {
     "linux": "/h/.config/Claude/claude_desktop_config.json",
@@ -26,7 +26,7 @@ def test_path_on_every_platform(platform: str, path: str) -> None:
 
 def test_url_form_is_the_seeds() -> None:
     fragment = desktop.TARGET.fragment(rendered("local"))
-    assert fragment.owned == {
+    assert fragment.wanted == {
         "/mcpServers/bifrost": {"url": "http://localhost:8080/mcp", "headers": {"Authorization": f"Bearer {KEY}"}}
     }
     assert fragment.secret
@@ -34,7 +34,7 @@ def test_url_form_is_the_seeds() -> None:
 
 def test_bridge_form_is_a_stdio_mcp_remote_entry() -> None:
     fragment = desktop.TARGET.fragment(rendered("local", form="bridge"))
-    entry = fragment.owned["/mcpServers/bifrost"]
+    entry = fragment.wanted["/mcpServers/bifrost"]
     assert entry["command"] == "npx"
     assert entry["args"][:3] == ["-y", "mcp-remote", "http://localhost:8080/mcp"]
     assert entry["args"][3:] == ["--header", "Authorization:${AUTH_HEADER}"]
@@ -45,7 +45,7 @@ def test_bridge_form_is_a_stdio_mcp_remote_entry() -> None:
 def test_without_a_key_no_header_and_a_note() -> None:
     for form in ("url", "bridge"):
         fragment = desktop.TARGET.fragment(rendered("local", key=None, form=form))
-        entry = fragment.owned["/mcpServers/bifrost"]
+        entry = fragment.wanted["/mcpServers/bifrost"]
         assert "headers" not in entry and "env" not in entry and "--header" not in entry.get("args", [])
         assert fragment.notes and not fragment.secret
 

@@ -9,7 +9,7 @@ import pytest
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
 from claude_bifrost_cfg.targets import project_mcp
 from tests.cli_helpers import KEY, PLATFORMS, SEED_ENV, Scratch, gateway_of, profile_args, read_json
-from tests.test_render import rendered
+from tests.test_desired import rendered
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -21,7 +21,7 @@ def test_path_on_every_platform(platform: str) -> None:
 @pytest.mark.parametrize("key", [KEY, None])
 def test_the_key_is_a_reference_whether_or_not_one_is_given(key: str | None) -> None:
     fragment = project_mcp.TARGET.fragment(rendered("local", key=key))
-    assert fragment.owned == {
+    assert fragment.wanted == {
         "/mcpServers/bifrost": {
             "type": "http",
             "url": "http://localhost:8080/mcp",

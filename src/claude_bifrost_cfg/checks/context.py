@@ -10,7 +10,7 @@ from ..layers import Effective, Layer
 from ..layout import Layout
 from ..plan import Record
 from ..profiles import Profile
-from ..render import Rendered
+from ..source import Source
 from .base import CheckResult
 
 
@@ -21,7 +21,7 @@ class LocalContext:
     layers: Sequence[Layer]
     effective: Mapping[str, Effective]  # key -> winner and what it shadows
     profile: Profile | None = None  # doctor --profile: check against a profile not yet applied
-    rendered: Rendered | None = None
+    source: Source | None = None
 
     def value(self, key: str) -> object | None:
         effective = self.effective.get(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from ..engine import read_current
+from ..current import read_current
 from ..errors import CbcfgError
 from ..targets import ALL
 from .base import CheckResult, Level

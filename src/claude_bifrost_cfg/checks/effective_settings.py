@@ -66,8 +66,8 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                     f"remove {key} from {winner.shown}, or apply the profile to that layer (cbcfg explain {key})",
                 )
             )
-    if ctx.rendered is not None:
-        for key, wanted in ctx.rendered.env(with_key=False).items():
+    if ctx.source is not None:
+        for key, wanted in ctx.source.env(with_key=False).items():
             actual = ctx.value(key)
             if actual is not None and actual != wanted:
                 winning = ctx.effective.get(key)

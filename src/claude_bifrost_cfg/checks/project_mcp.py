@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..engine import read_current
+from ..current import read_current
 from ..errors import CbcfgError
 from ..layers import Layer
 from ..targets import ALL

@@ -76,21 +76,21 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
     from ..inputs import resolve_inputs
     from ..output import register_secret
     from ..profiles import load_profile
-    from ..render import render_profile
+    from ..source import build_source
     from ..transaction import load_records
 
     layout, environment = request.layout, request.environment
     records = load_records(layout.state_dir)
     layers = read_layers(layout, environment)
     effective = {item.key: item for item in resolve(layers, resolution_keys(), records)}
-    profile = rendered = None
+    profile = source = None
     if request.profile is not None:
         profile = load_profile(request.profile, request.profile_sources)
         inputs = resolve_inputs(
             profile, request.gateway_url, environment, request.key, allow_insecure=True, need_key=False
         )
-        rendered = render_profile(profile, inputs.gateway_url, inputs.key)
-    local = LocalContext(layout, records, layers, effective, profile, rendered)
+        source = build_source(profile, inputs.gateway_url, inputs.key)
+    local = LocalContext(layout, records, layers, effective, profile, source)
     credentials = resolve_credentials(effective)
     for value in credentials.values:
         register_secret(value)
@@ -101,8 +101,8 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
 
     url: str | None
     credential_headers: dict[str, str] | None = None
-    if rendered is not None and profile is not None:
-        url = rendered.gateway_url
+    if source is not None and profile is not None:
+        url = source.gateway_url
         header = "bearer" if profile.key_env == "ANTHROPIC_AUTH_TOKEN" else "x-api-key"
         models = dict(profile.models)
         key = request.key or winner(profile.key_env)

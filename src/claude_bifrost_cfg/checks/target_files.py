@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine import plan_current, read_current
+from ..current import plan_current, read_current
 from ..errors import CbcfgError
 from ..layout import display_path
 from ..plan import drift_against, top_level_keys
@@ -88,8 +88,8 @@ def _check_file(ctx: LocalContext, path: Path, target: Target) -> list[CheckResu
             rows.append(CheckResult(name, Level.OK, f"{shown} ({target.name}): profile {record.profile}, no drift"))
     else:
         rows.append(CheckResult(name, Level.INFO, f"{shown} ({target.name}): present, not written by cbcfg"))
-    if ctx.profile and ctx.rendered and target.name in ctx.profile.targets:
-        fragment = target.fragment(ctx.rendered)
+    if ctx.profile and ctx.source and target.name in ctx.profile.targets:
+        fragment = target.fragment(ctx.source)
         try:
             planned = plan_current(current, fragment, record, ctx.profile.name, force=False)
         except CbcfgError as exc:

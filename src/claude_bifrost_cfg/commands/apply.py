@@ -8,6 +8,7 @@ import click
 
 from ..errors import ExitCode, RefusedError
 from ..output import Printer, emit_json, notice, warning
+from ..secrets import mask_key
 from ..targets import ALL
 from ..workflow import CLAUDE_CODE, CLAUDE_DESKTOP, ApplyResult, apply_plan, is_pending, plan_request
 from .common import ProfileOptions, RootOptions, confirm, profile_options, root_options
@@ -28,20 +29,33 @@ class ApplyCommand(click.Command):
 @click.command(cls=ApplyCommand)
 @profile_options
 @click.option("--dry-run", is_flag=True, help="Show the plan; write nothing.")
-@click.option("--check", is_flag=True, help="Write nothing; exit 10 if changes are pending, 0 if not.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 0 if every file matches, 10 if changes are pending, 11 if only drift differs.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (scripts).")
 @click.option("--force", is_flag=True, help="Overwrite keys changed by hand since cbcfg set them.")
+@click.option("--remove-key", is_flag=True, help="Remove the virtual key cbcfg wrote (else the key in place is kept).")
 @root_options
-def apply(chosen: ProfileOptions, roots: RootOptions, dry_run: bool, check: bool, yes: bool, force: bool) -> None:
+def apply(
+    chosen: ProfileOptions, roots: RootOptions, dry_run: bool, check: bool, yes: bool, force: bool, remove_key: bool
+) -> None:
     """Apply a profile: merge it into the target files, keeping every key cbcfg does not own.
 
     PROFILE is a profile name (see 'cbcfg profiles').
     """
-    request = chosen.request(roots)
+    request = chosen.request(roots, remove_key=remove_key)
     planned = plan_request(request, force)
     printer = Printer(sys.stderr if roots.json_output else None)
     for message in request.inputs.warnings:
         warning(message)
+    if request.inputs.key_in_place:
+        notice(
+            f"keeping the virtual key already in {request.inputs.key_in_place} "
+            f"({mask_key(request.source.key or '')}); a new one in "
+            "BIFROST_VIRTUAL_KEY or --key-stdin replaces it, --remove-key removes it"
+        )
     if not roots.json_output:
         print_plan(printer, planned)
 
@@ -53,6 +67,8 @@ def apply(chosen: ProfileOptions, roots: RootOptions, dry_run: bool, check: bool
             printer.line(NOT_APPLIED)  # the user's answer, not an error
             raise click.exceptions.Exit(int(ExitCode.REFUSED))
     result = apply_plan(request, planned, force, write=write, on_wait=notice)
+    for message in result.git_ignored:
+        notice(message)
 
     if roots.json_output:
         emit_json(
@@ -76,12 +92,23 @@ def apply(chosen: ProfileOptions, roots: RootOptions, dry_run: bool, check: bool
             "green",
         )
         printer.line(restart_advice(result))
-    elif not result.pending:
+    elif result.matches:
         printer.line(f"Nothing to change: every file already matches profile {request.profile.name!r}.", "green")
+    elif not result.pending:
+        printer.line(f"Nothing applied: every difference from profile {request.profile.name!r} is drift.", "yellow")
     else:
         printer.line("Dry run: nothing was written." if dry_run else "Changes are pending (--check).")
+    drift = result.summary["drift"]
+    if drift and not roots.json_output:
+        printer.line(
+            f"Left alone: {drift} key(s) changed by hand since cbcfg set them (drift above); "
+            f"to restore the profile's values: cbcfg apply {request.profile.name} --force",
+            "yellow",
+        )
     if check and result.pending:
         raise click.exceptions.Exit(int(ExitCode.PENDING))
+    if check and not result.matches:
+        raise click.exceptions.Exit(int(ExitCode.DRIFT))
 
 
 def restart_advice(result: ApplyResult) -> str:

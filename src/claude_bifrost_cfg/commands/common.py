@@ -129,7 +129,9 @@ class ProfileOptions:
     desktop_mcp: str = "url"
     allow_insecure: bool = False
 
-    def request(self, roots: RootOptions, *, need_key: bool = True, allow_placeholder: bool = False) -> Request:
+    def request(
+        self, roots: RootOptions, *, need_key: bool = True, allow_placeholder: bool = False, remove_key: bool = False
+    ) -> Request:
         """The workflow's request for these options (the key read from stdin or the environment)."""
         from ..workflow import build_request
 
@@ -145,6 +147,7 @@ class ProfileOptions:
             allow_insecure=self.allow_insecure,
             need_key=need_key,
             allow_placeholder=allow_placeholder,
+            remove_key=remove_key,
         )
 
 
@@ -243,8 +246,8 @@ def sources(layout: Layout, profiles_dir: Path | None) -> list[ProfileSource]:
 
 def read_key(key_stdin: bool) -> str | None:
     """The virtual key: from standard input with --key-stdin, else BIFROST_VIRTUAL_KEY; never an argument."""
-    from ..inputs import KEY_ENV
     from ..output import register_secret
+    from ..vocabulary import VIRTUAL_KEY_ENV as KEY_ENV
 
     key = sys.stdin.readline().strip() if key_stdin else os.environ.get(KEY_ENV) or None
     register_secret(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..engine import PlannedFile
+from ..current import PlannedFile
 from ..output import Printer, redact_value
 
 

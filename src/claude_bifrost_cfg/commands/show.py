@@ -21,12 +21,12 @@ def show(chosen: ProfileOptions, roots: RootOptions) -> None:
     request = chosen.request(roots, need_key=False, allow_placeholder=True)
     files: list[dict[str, Any]] = []
     for item in request.targets:
-        fragment = item.fragment(request.rendered)
+        fragment = item.fragment(request.source)
         files.append(
             {
                 "target": item.name,
                 "path": display_path(item.path(request.layout), request.layout.home),
-                "keys": {pointer: redact_value(pointer, value) for pointer, value in fragment.owned.items()},
+                "keys": {pointer: redact_value(pointer, value) for pointer, value in fragment.wanted.items()},
                 "notes": list(fragment.notes),
             }
         )

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..backups import list_backup_sets
-from ..engine import read_current
+from ..current import read_current
 from ..errors import BadFileError
 from ..layout import display_path
 from ..output import Printer, emit_json

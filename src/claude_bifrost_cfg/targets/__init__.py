@@ -1,4 +1,5 @@
-"""The files cbcfg writes: one module each, all sharing ``base.Target``."""
+"""The files cbcfg writes: one module each, all sharing ``base.Target``. This registry is the one
+list of target names (in the order cbcfg plans and reports them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ ALL: dict[str, Target] = {
     module.TARGET.name: module.TARGET
     for module in (code, code_project, code_local, desktop, code_mcp, project_mcp, managed)
 }
+NAMES: tuple[str, ...] = tuple(ALL)
 
 
 def get_target(name: str) -> Target:

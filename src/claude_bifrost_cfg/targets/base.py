@@ -1,4 +1,5 @@
-"""The one interface every target file shares: where it is, what a profile puts there, how it is checked."""
+"""The one interface every target file shares, as data: its name, where it is (a path of the
+layout, which knows every platform), its scope, which desired-state builder fills it, how it is checked."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..layout import Layout
-from ..render import Fragment, Rendered
+from ..desired import Fragment
+from ..layout import Layout, LayoutPath
+from ..source import Source
 
 Scope = Literal["user", "project", "system"]
 # A check of what cbcfg owns in the merged document: returns problems as "pointer: message".
@@ -20,10 +22,17 @@ class Target:
     name: str
     description: str
     scope: Scope
-    path: Callable[[Layout], Path]
-    fragment: Callable[[Rendered], Fragment]
+    location: LayoutPath  # which of the layout's paths (per platform) the file is
+    builder: Callable[[Source], Fragment]  # the fragment of the desired state, from desired.py
     check_owned: OwnedCheck
     settings_schema: bool = False  # validate the whole file against Claude Code's settings schema
     claude_lock: bool = False  # Claude Code rewrites this file itself; take its lock while writing
     by_name_only: bool = False  # never written unless asked for with --target
     readable_by_all: bool = False  # every local account must read it: 0644 (folders 0755), never 0600
+    git_ignored: bool = False  # a personal file in a project: kept out of git, like Claude Code does
+
+    def path(self, layout: Layout) -> Path:
+        return layout.path_of(self.location)
+
+    def fragment(self, source: Source) -> Fragment:
+        return self.builder(source)

@@ -4,7 +4,7 @@ macOS ``/Library/Application Support/ClaudeCode/``, Windows ``C:\\Program Files\
 Linux ``/etc/claude-code/`` (under ``--system-root`` for tests and image builds).
 """
 
-from ..render import settings_fragment
+from ..desired import settings_fragment
 from .base import Target
 from .models import check_settings
 
@@ -12,8 +12,8 @@ TARGET = Target(
     name="managed",
     description="Managed (enterprise) settings, highest precedence; only with --target managed",
     scope="system",
-    path=lambda layout: layout.managed_settings,
-    fragment=settings_fragment,
+    location="managed_settings",
+    builder=settings_fragment,
     check_owned=check_settings,
     settings_schema=True,
     by_name_only=True,

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..desired import Fragment
 from ..jsondoc import get_at, pointer_to_path
-from ..render import Fragment
 
 
 class _Model(BaseModel):
@@ -46,7 +46,7 @@ def _first_error(exc: ValidationError) -> str:
 
 def check_settings(document: dict[str, Any], fragment: Fragment) -> list[str]:
     """``env`` must be an object of strings (Claude Code ignores the whole block otherwise)."""
-    if not any(pointer.startswith("/env/") for pointer in fragment.owned):
+    if not any(pointer.startswith("/env/") for pointer in fragment.wanted):
         return []
     try:
         SettingsEnv.model_validate({"env": document.get("env", {})})
@@ -58,7 +58,7 @@ def check_settings(document: dict[str, Any], fragment: Fragment) -> list[str]:
 def check_mcp_entry(model: type[BaseModel]) -> Any:
     def check(document: dict[str, Any], fragment: Fragment) -> list[str]:
         problems = []
-        for pointer in fragment.owned:
+        for pointer in fragment.wanted:
             if pointer_to_path(pointer)[:1] != ("mcpServers",):
                 continue
             found, entry = get_at(document, pointer)

@@ -4,26 +4,16 @@ The key is written as ``${BIFROST_VIRTUAL_KEY}``, which Claude Code expands from
 never as the key itself.
 """
 
-from ..render import Fragment, Rendered, mcp_entry_pointer
+from ..desired import project_mcp_fragment
+from ..vocabulary import KEY_REFERENCE
 from .base import Target
 from .models import McpHttpServer, check_mcp_entry
 
-KEY_REFERENCE = "${BIFROST_VIRTUAL_KEY}"
-
-
-def _fragment(rendered: Rendered) -> Fragment:
-    if rendered.mcp_name is None:
-        return Fragment({}, notes=("no MCP entry: the profile disables [mcp]",))
-    entry = {"type": "http", "url": rendered.mcp_url, "headers": {"Authorization": f"Bearer {KEY_REFERENCE}"}}
-    note = "the key is written as ${BIFROST_VIRTUAL_KEY}: export it where Claude Code runs"
-    return Fragment({mcp_entry_pointer(rendered): entry}, secret=False, notes=(note,))
-
-
 TARGET = Target(
     name="project-mcp",
-    description="Project MCP server, committed (<project>/.mcp.json; key as ${BIFROST_VIRTUAL_KEY})",
+    description=f"Project MCP server, committed (<project>/.mcp.json; key as {KEY_REFERENCE})",
     scope="project",
-    path=lambda layout: layout.project / ".mcp.json",
-    fragment=_fragment,
+    location="project_mcp",
+    builder=project_mcp_fragment,
     check_owned=check_mcp_entry(McpHttpServer),
 )

@@ -6,17 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from claude_bifrost_cfg.desired import flatten, settings_fragment
 from claude_bifrost_cfg.profiles import ProfileSource, bundled_profiles_dir, load_profile
-from claude_bifrost_cfg.render import DesktopMcpForm, Rendered, flatten, render_profile, settings_fragment
+from claude_bifrost_cfg.source import DesktopMcpForm, Source, build_source
 from claude_bifrost_cfg.targets import ALL
 from tests.cli_helpers import KEY, SEED_ENV, expected_env, gateway_of
 
 
-def rendered(name: str, key: str | None = KEY, form: DesktopMcpForm = "url", folder: Path | None = None) -> Rendered:
+def rendered(name: str, key: str | None = KEY, form: DesktopMcpForm = "url", folder: Path | None = None) -> Source:
     sources = [ProfileSource("bundled", bundled_profiles_dir())]
     if folder is not None:
         sources.insert(0, ProfileSource("profiles-dir", folder))
-    return render_profile(load_profile(name, sources), gateway_of(name), key, form)
+    return build_source(load_profile(name, sources), gateway_of(name), key, form)
 
 
 @pytest.mark.parametrize("name", list(SEED_ENV))
@@ -34,7 +35,7 @@ def test_urls_derive_from_the_gateway_root() -> None:
 
 def test_without_a_key_the_key_is_left_out_and_a_note_says_so() -> None:
     fragment = settings_fragment(rendered("local", key=None))
-    assert fragment.owned == {"/env/ANTHROPIC_BASE_URL": "http://localhost:8080/anthropic"}
+    assert fragment.wanted == {"/env/ANTHROPIC_BASE_URL": "http://localhost:8080/anthropic"}
     assert not fragment.secret
     assert any("ANTHROPIC_API_KEY left out" in note and "BIFROST_VIRTUAL_KEY" in note for note in fragment.notes)
 
@@ -42,7 +43,7 @@ def test_without_a_key_the_key_is_left_out_and_a_note_says_so() -> None:
 def test_a_settings_fragment_with_a_key_is_secret() -> None:
     fragment = settings_fragment(rendered("bedrock"))
     assert fragment.secret
-    assert fragment.owned["/env/ANTHROPIC_API_KEY"] == KEY
+    assert fragment.wanted["/env/ANTHROPIC_API_KEY"] == KEY
 
 
 def test_extra_env_and_settings_become_owned_leaves(tmp_path: Path) -> None:
@@ -53,7 +54,7 @@ def test_extra_env_and_settings_become_owned_leaves(tmp_path: Path) -> None:
         "utf-8",
     )
     fragment = settings_fragment(rendered("team", folder=tmp_path))
-    assert fragment.owned == {
+    assert fragment.wanted == {
         "/env/ANTHROPIC_AUTH_TOKEN": KEY,
         "/env/ANTHROPIC_BASE_URL": "http://localhost:8080/anthropic",
         "/env/CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
@@ -77,5 +78,30 @@ def test_a_profile_without_mcp_or_a_key_renders_every_target(name: str, tmp_path
     (tmp_path / "nomcp.toml").write_text('extends = "local"\n[mcp]\nenabled = false\n', "utf-8")
     fragment = ALL[name].fragment(rendered("nomcp", key=None, folder=tmp_path))
     assert not fragment.secret
-    for pointer in fragment.owned:
+    for pointer in fragment.wanted:
         assert not pointer.startswith("/mcpServers")
+
+
+def test_the_key_is_found_exactly_where_the_builders_put_it() -> None:
+    from claude_bifrost_cfg.desired import holds_key, key_written_at
+    from claude_bifrost_cfg.targets import ALL
+
+    forms: tuple[DesktopMcpForm, ...] = ("url", "bridge")
+    for form in forms:
+        source = rendered("local", form=form)
+        for target in ALL.values():
+            fragment = target.fragment(source)
+            found = {key_written_at(p, v) for p, v in _leaves(fragment.wanted) if holds_key(p)} - {None}
+            assert found == ({KEY} if fragment.secret else set()), (target.name, form)
+    assert key_written_at("/mcpServers/bifrost/headers/Authorization", "Bearer ${BIFROST_VIRTUAL_KEY}") is None
+    assert key_written_at("/env/ANTHROPIC_BASE_URL", KEY) is None
+
+
+def _leaves(wanted: dict[str, object]) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for pointer, value in wanted.items():
+        if isinstance(value, dict):
+            out.extend(_leaves({f"{pointer}/{k}": v for k, v in value.items()}))
+        else:
+            out.append((pointer, value))
+    return out

@@ -1,0 +1,39 @@
+"""The names the product is made of, written once: the variables Claude Code reads, the ones cbcfg
+reads, the project files, and what counts as a gateway URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+# What the user gives cbcfg (never on a command line for the key).
+VIRTUAL_KEY_ENV = "BIFROST_VIRTUAL_KEY"
+GATEWAY_URL_ENV = "BIFROST_URL"
+# How a committed file names the key: Claude Code expands it from the environment.
+KEY_REFERENCE = "${" + VIRTUAL_KEY_ENV + "}"
+
+# What Claude Code reads. The key goes in one of two variables: x-api-key or Authorization: Bearer.
+BASE_URL_ENV = "ANTHROPIC_BASE_URL"
+API_KEY_ENV = "ANTHROPIC_API_KEY"
+AUTH_TOKEN_ENV = "ANTHROPIC_AUTH_TOKEN"
+KEY_ENV_NAMES = (API_KEY_ENV, AUTH_TOKEN_ENV)
+# Model tier -> the variable that pins it, in the order settings files list them.
+MODEL_ENV = {
+    "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "opus": "ANTHROPIC_DEFAULT_OPUS_MODEL",
+    "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "default": "ANTHROPIC_MODEL",
+}
+# Names whose values are secrets whatever they look like (settings env, MCP headers, the bridge's env).
+SECRET_ENV_NAMES = frozenset(KEY_ENV_NAMES)
+SECRET_FIELD_NAMES = (*KEY_ENV_NAMES, "AUTH_HEADER", "Authorization", "authorization", "x-api-key", "x-bf-vk")
+
+# A project's Claude Code files, relative to the project folder.
+PROJECT_SETTINGS = (".claude", "settings.json")  # committed, shared with the team
+PROJECT_LOCAL_SETTINGS = (".claude", "settings.local.json")  # personal, git-ignored
+PROJECT_MCP = (".mcp.json",)  # committed
+
+
+def is_http_url(url: str) -> bool:
+    """An http:// or https:// URL with a host: the only kind Claude Code and Bifrost can use."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
