@@ -9,8 +9,8 @@
   a scratch folder mounted at /etc/claude-code for managed settings.
 - When the suite runs as root, the client runs as an unprivileged account (`e2e_account()`:
   `nobody`, or `CBCFG_E2E_USER`), the way it runs in the field: the namespaces are set up as
-  root, then `setpriv` drops to that uid/gid with no supplementary groups just before the client
-  starts. Root reads files a user cannot; a test run as root would not see that.
+  root, then `setpriv` drops to that uid/gid, with no supplementary groups, as the client is
+  exec'd. Root reads files a user cannot; a test run as root would not see that.
 """
 
 from __future__ import annotations
@@ -89,6 +89,20 @@ class Isolation:
     reason: str = ""
 
 
+# Drop from root to UID:GID, then exec the command (where util-linux's setpriv is missing).
+_DROP_PRIVILEGES = """\
+import os, sys
+uid, gid = int(sys.argv[1]), int(sys.argv[2])
+os.setgroups([])
+os.setresgid(gid, gid, gid)
+os.setresuid(uid, uid, uid)
+try:
+    os.execvp(sys.argv[3], sys.argv[3:])
+except OSError as exc:
+    sys.exit(f"e2e: cannot run {sys.argv[3]} as uid {uid}: {exc}")
+"""
+
+
 @dataclass(frozen=True)
 class Account:
     """The unprivileged user the client (and user-scope cbcfg) runs as when the suite is root."""
@@ -98,9 +112,15 @@ class Account:
     gid: int
 
     def command(self, cmd: Sequence[str]) -> list[str]:
-        """`cmd` run as this account: real and effective uid/gid, no supplementary groups
-        (root's groups would otherwise stay), capabilities gone with the uid change."""
-        setpriv = shutil.which("setpriv", path=BASE_ENV["PATH"]) or "setpriv"
+        """`cmd` run as this account: real, effective and saved uid/gid, no supplementary groups
+        (root's would otherwise stay); no capabilities once it runs.
+
+        `setpriv` execs with root's capabilities still effective, so the program (and its `#!`
+        interpreter) is found even under a folder the user cannot enter — e.g. a venv whose
+        python is pyenv's under /root; everything it opens afterwards is checked as the user."""
+        setpriv = shutil.which("setpriv", path=BASE_ENV["PATH"])
+        if setpriv is None:
+            return [sys.executable, "-c", _DROP_PRIVILEGES, str(self.uid), str(self.gid), *cmd]
         return [setpriv, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups", "--", *cmd]
 
 
@@ -126,8 +146,6 @@ def e2e_account() -> Account | None:
         raise AccountUnavailable(f"no account {name!r} on this machine (CBCFG_E2E_USER); {ROOT_ACCOUNT_HINT}") from None
     if entry.pw_uid == 0:
         return None
-    if shutil.which("setpriv", path=BASE_ENV["PATH"]) is None:
-        raise AccountUnavailable(f"setpriv (util-linux) is not installed; {ROOT_ACCOUNT_HINT}")
     return Account(name, entry.pw_uid, entry.pw_gid)
 
 
