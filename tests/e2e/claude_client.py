@@ -7,6 +7,10 @@
   TERM, LANG and the nonessential-traffic switch, plus what a test adds), inside a network
   namespace that has only loopback when the machine allows it (see `isolate.py`), optionally with
   a scratch folder mounted at /etc/claude-code for managed settings.
+- When the suite runs as root, the client runs as an unprivileged account (`e2e_account()`:
+  `nobody`, or `CBCFG_E2E_USER`), the way it runs in the field: the namespaces are set up as
+  root, then `setpriv` drops to that uid/gid, with no supplementary groups, as the client is
+  exec'd. Root reads files a user cannot; a test run as root would not see that.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import contextlib
 import functools
 import json
 import os
+import pwd
+import shutil
 import signal
 import subprocess
 import sys
@@ -83,6 +89,87 @@ class Isolation:
     reason: str = ""
 
 
+# Drop from root to UID:GID, then exec the command (where util-linux's setpriv is missing).
+_DROP_PRIVILEGES = """\
+import os, sys
+uid, gid = int(sys.argv[1]), int(sys.argv[2])
+os.setgroups([])
+os.setresgid(gid, gid, gid)
+os.setresuid(uid, uid, uid)
+try:
+    os.execvp(sys.argv[3], sys.argv[3:])
+except OSError as exc:
+    sys.exit(f"e2e: cannot run {sys.argv[3]} as uid {uid}: {exc}")
+"""
+
+
+@dataclass(frozen=True)
+class Account:
+    """The unprivileged user the client (and user-scope cbcfg) runs as when the suite is root."""
+
+    name: str
+    uid: int
+    gid: int
+
+    def command(self, cmd: Sequence[str]) -> list[str]:
+        """`cmd` run as this account: real, effective and saved uid/gid, no supplementary groups
+        (root's would otherwise stay); no capabilities once it runs.
+
+        `setpriv` execs with root's capabilities still effective, so the program (and its `#!`
+        interpreter) is found even under a folder the user cannot enter — e.g. a venv whose
+        python is pyenv's under /root; everything it opens afterwards is checked as the user."""
+        setpriv = shutil.which("setpriv", path=BASE_ENV["PATH"])
+        if setpriv is None:
+            return [sys.executable, "-c", _DROP_PRIVILEGES, str(self.uid), str(self.gid), *cmd]
+        return [setpriv, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups", "--", *cmd]
+
+
+class AccountUnavailable(RuntimeError):
+    """The unprivileged account cannot be used here; the message says why and what to do."""
+
+
+ROOT_ACCOUNT_HINT = "CBCFG_E2E_USER=root runs the client as root (it then cannot see permission defects)"
+
+
+def e2e_account() -> Account | None:
+    """Who runs the client: None when the suite is not root (it already runs as a user) or when
+    `CBCFG_E2E_USER=root`; else that account (default `nobody`, present on every Debian through
+    base-passwd) with its primary group. Raises AccountUnavailable when it cannot be used."""
+    if sys.platform == "win32" or os.geteuid() != 0:
+        return None
+    name = os.environ.get("CBCFG_E2E_USER", "nobody")
+    if name == "root":
+        return None
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise AccountUnavailable(f"no account {name!r} on this machine (CBCFG_E2E_USER); {ROOT_ACCOUNT_HINT}") from None
+    if entry.pw_uid == 0:
+        return None
+    return Account(name, entry.pw_uid, entry.pw_gid)
+
+
+def check_account_can_run(account: Account, programs: Sequence[Sequence[str]]) -> None:
+    """Each program must start as `account` (a checkout under a 0700 folder such as /root is out
+    of its reach): run `PROGRAM --version` as the account."""
+    for program in programs:
+        proc = subprocess.run(
+            account.command([*program, "--version"]),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            cwd="/",
+            env=dict(BASE_ENV, HOME="/"),
+        )
+        if proc.returncode != 0:
+            raise AccountUnavailable(
+                f"{program[0]} does not start as user {account.name!r} (exit {proc.returncode}: "
+                f"{proc.stderr.strip()[-300:]}); put the checkout and the client cache in a folder "
+                f"every user can read (not under /root), or {ROOT_ACCOUNT_HINT}"
+            )
+
+
 @functools.cache
 def probe_isolation() -> Isolation:
     if os.environ.get("CBCFG_E2E_NO_ISOLATION"):
@@ -104,13 +191,17 @@ def isolated_command(
     isolation: Isolation,
     forward_ports: Sequence[int] = (),
     managed_dir: Path | None = None,
+    account: Account | None = None,
 ) -> list[str]:
-    """`cmd` wrapped by isolate.py when network namespaces work here, else `cmd` itself.
+    """`cmd` wrapped by isolate.py when network namespaces work here, else `cmd` itself; run as
+    `account` when given (the namespaces and mounts are made as root first, then privileges go).
 
     `managed_dir` is shown to the command at /etc/claude-code; that needs a mount namespace, so
     without one this raises (the caller skips with `isolation.reason`)."""
     if managed_dir is not None and not isolation.mnt:
         raise RuntimeError(f"cannot show a scratch {MANAGED_DIR} to the client: {isolation.reason}")
+    if account is not None:
+        cmd = account.command(cmd)
     if not isolation.net:
         return list(cmd)
     wrapper = [sys.executable, str(ISOLATE)]
@@ -177,6 +268,7 @@ class ClaudeClient:
 
     `forward_ports`: gateway ports on the host's 127.0.0.1 to make reachable inside the network
     namespace. `managed_dir`: a folder to show the client at /etc/claude-code (needs `mnt`).
+    `account`: the unprivileged user it runs as (None: as this process).
     """
 
     binary: Path
@@ -185,6 +277,7 @@ class ClaudeClient:
     forward_ports: Sequence[int] = ()
     managed_dir: Path | None = None
     env_extra: Mapping[str, str] = field(default_factory=dict)
+    account: Account | None = None
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = dict(BASE_ENV)
@@ -195,7 +288,9 @@ class ClaudeClient:
         return env
 
     def command(self, args: Sequence[str]) -> list[str]:
-        return isolated_command([str(self.binary), *args], self.isolation, self.forward_ports, self.managed_dir)
+        return isolated_command(
+            [str(self.binary), *args], self.isolation, self.forward_ports, self.managed_dir, self.account
+        )
 
     def run(
         self,

@@ -1,5 +1,11 @@
 """One e2e scenario: a scratch machine (home, projects, system root), two test gateways, the real
-`cbcfg` and the real `claude`, each run isolated (see claude_client.py)."""
+`cbcfg` and the real `claude`, each run isolated (see claude_client.py).
+
+Who runs what is as in the field: the home and the projects belong to the user (`account`, an
+unprivileged uid when the suite is root), the system root to root. The client and user-scope
+`cbcfg` commands run as the user; `cbcfg apply … --target managed` runs as root (with root's own
+scratch home, as under `sudo`). Files a test writes "as the user" go through `write_as_user`, so
+they are the user's as an editor would leave them."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from typing import Any, TypeVar
 
 from tests.e2e.claude_client import (
     BASE_ENV,
+    Account,
     ClaudeClient,
     ClaudeResult,
     Isolation,
@@ -75,11 +82,13 @@ class Scenario:
     elsewhere: Path  # another folder: project settings of `project` must not reach it
     system_root: Path
     no_managed: Path  # an empty folder shown at /etc/claude-code when a test wants no managed layer
+    root_home: Path  # root's own home, for the cbcfg runs made as root (as `sudo` would set HOME)
     gateway: Gateway
     other: Gateway
     claude: ClaudeClient
     cbcfg_exe: list[str]
     isolation: Isolation
+    account: Account | None = None  # the user; None: this process's own account
     cbcfg_runs: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
 
     # -- cbcfg --------------------------------------------------------------------------------------
@@ -89,14 +98,23 @@ class Scenario:
         key: str | None = None,
         stdin: str | None = None,
         check: bool = True,
+        as_root: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run the real `cbcfg` (HOME is the scratch home too, so nothing can reach the real one)."""
-        env = dict(BASE_ENV, HOME=str(self.home), NO_COLOR="1")
-        env.pop("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC")
+        """Run the real `cbcfg` as the user (HOME is the scratch home too, so nothing can reach the
+        real one), or `as_root` with root's scratch home."""
+        run_env = dict(BASE_ENV, HOME=str(self.root_home if as_root else self.home), NO_COLOR="1")
+        run_env.pop("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC")
         if key is not None:
-            env["BIFROST_VIRTUAL_KEY"] = key
-        cmd = isolated_command([*self.cbcfg_exe, *args], self.isolation, [self.gateway.port, self.other.port])
-        returncode, stdout, stderr = run_group(cmd, cwd=self.elsewhere, env=env, stdin=stdin, timeout=60)
+            run_env["BIFROST_VIRTUAL_KEY"] = key
+        run_env.update(env or {})
+        cmd = isolated_command(
+            [*self.cbcfg_exe, *args],
+            self.isolation,
+            [self.gateway.port, self.other.port],
+            account=None if as_root else self.account,
+        )
+        returncode, stdout, stderr = run_group(cmd, cwd=self.elsewhere, env=run_env, stdin=stdin, timeout=60)
         proc = subprocess.CompletedProcess(cmd, returncode, stdout, stderr)
         self.cbcfg_runs.append(proc)
         shown = f"cbcfg {' '.join(args)} -> exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
@@ -114,16 +132,54 @@ class Scenario:
         key: str | None = KEY_A,
         extra: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """`cbcfg apply PROFILE --yes --json` into the scratch roots; returns its JSON report."""
-        args = ["apply", profile, "--yes", "--json", *self.roots(), "--gateway-url", (gateway or self.gateway).url]
+        """`cbcfg apply PROFILE --yes --json` into the scratch roots; returns its JSON report.
+        As root (with root's home) for `--target managed`, as in the field; else as the user."""
+        as_root = "managed" in targets
+        args = ["apply", profile, "--yes", "--json", *self.roots(as_root=as_root)]
+        args += ["--gateway-url", (gateway or self.gateway).url]
         for target in targets:
             args += ["--target", target]
-        report = json.loads(self.cbcfg(*args, *extra, key=key).stdout)
+        report = json.loads(self.cbcfg(*args, *extra, key=key, as_root=as_root).stdout)
         assert isinstance(report, dict)
         return report
 
-    def roots(self) -> list[str]:
-        return ["--home", str(self.home), "--project", str(self.project), "--system-root", str(self.system_root)]
+    def roots(self, *, as_root: bool = False) -> list[str]:
+        home = self.root_home if as_root else self.home
+        return ["--home", str(home), "--project", str(self.project), "--system-root", str(self.system_root)]
+
+    # -- the user's own hands ------------------------------------------------------------------------
+    def as_user(
+        self, cmd: Sequence[str], *, cwd: Path | None = None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a plain command (git, an editor's write) as the user, with the scratch HOME."""
+        full = self.account.command(cmd) if self.account else list(cmd)
+        env = dict(BASE_ENV, HOME=str(self.home), GIT_CONFIG_NOSYSTEM="1")
+        proc = subprocess.run(
+            full,
+            cwd=cwd or self.elsewhere,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert proc.returncode == 0, f"{' '.join(cmd)} -> exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        return proc
+
+    def write_as_user(self, path: Path, text: str) -> None:
+        """Write `path` (and any missing folder above it) as the user would: their uid, their umask."""
+        script = (
+            "import pathlib, sys; p = pathlib.Path(sys.argv[1]); p.parent.mkdir(parents=True, exist_ok=True); "
+            "p.write_bytes(sys.stdin.buffer.read())"
+        )
+        self.as_user([sys.executable, "-c", script, str(path)], stdin=text)  # a key never in argv
+
+    def edit_json_as_user(self, path: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+        """Load the JSON file, let `edit` change it, write it back as the user (2-space indent)."""
+        data = read_json(path) if path.exists() else {}
+        edit(data)
+        self.write_as_user(path, json.dumps(data, indent=2) + "\n")
 
     @property
     def managed_dir(self) -> Path:

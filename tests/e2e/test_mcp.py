@@ -62,8 +62,7 @@ def test_project_mcp_connects_with_the_key_from_the_environment(scenario: Scenar
     assert scenario.gateway.requests_to("/mcp") == []
     # ...so approve it the way a user does (the interactive prompt records the same setting).
     settings = scenario.home / ".claude" / "settings.json"
-    settings.parent.mkdir(parents=True, exist_ok=True)
-    settings.write_text(json.dumps({"enabledMcpjsonServers": ["bifrost"]}), encoding="utf-8")
+    scenario.write_as_user(settings, json.dumps({"enabledMcpjsonServers": ["bifrost"]}))
 
     assert scenario.mcp_status(cwd=scenario.project, env=run_env) == CONNECTED
     _assert_connected_with(scenario, KEY_B)
