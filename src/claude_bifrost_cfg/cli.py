@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import apply, diff, doctor, explain, profiles, rollback, show, status
+from .commands import apply, diff, doctor, explain, export, profiles, rollback, show, status
 from .commands.plain_options import PlainOptionsGroup
 
 app = typer.Typer(
@@ -44,6 +44,7 @@ app.command("status")(status.status)
 app.command("rollback")(rollback.rollback)
 app.command("explain")(explain.explain)
 app.command("doctor")(doctor.doctor)
+app.command("export")(export.export)
 
 
 def main() -> None:
