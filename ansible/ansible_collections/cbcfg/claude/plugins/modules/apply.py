@@ -66,9 +66,10 @@ report:
   type: dict
 """
 
-import json
+# Ansible's layout: the documentation strings come before the imports.
+import json  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
 PENDING = 10  # cbcfg apply --check: changes are pending
 
@@ -99,14 +100,19 @@ def error_line(stderr: str) -> str:
     return lines[-1] if lines else (stderr.strip().splitlines() or ["cbcfg failed"])[-1]
 
 
+def shown(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def diff_of(report: dict, home: str | None) -> list[dict]:
     """One before/after pair per file: its changed keys, masked as cbcfg reported them."""
     diffs = []
     for entry in report.get("files", []):
         if not entry.get("changes"):
             continue
-        before = [f"{c['pointer']}: {json.dumps(c['old'], ensure_ascii=False)}" for c in entry["changes"] if c["action"] != "add"]
-        after = [f"{c['pointer']}: {json.dumps(c['new'], ensure_ascii=False)}" for c in entry["changes"] if c["action"] != "remove"]
+        changes = entry["changes"]
+        before = [f"{c['pointer']}: {shown(c['old'])}" for c in changes if c["action"] != "add"]
+        after = [f"{c['pointer']}: {shown(c['new'])}" for c in changes if c["action"] != "remove"]
         path = entry["path"]
         if home and path.startswith("~/"):
             path = home.rstrip("/") + path[1:]  # several users' files in one play: say whose
