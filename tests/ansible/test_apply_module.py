@@ -77,7 +77,7 @@ def test_apply_module_check_real_again(tmp_path: Path) -> None:
     wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{tmp_path}/argv.log"\nexec "{real}" "$@"\n')
     wrapper.chmod(0o755)
     machine = tmp_path / "machine"
-    for user in ("alice", "bob", "root"):
+    for user in ("alice", "bob", "carol", "root"):
         (machine / "home" / user).mkdir(parents=True)
     (machine / "system").mkdir()
     alice_settings = machine / "home" / "alice" / ".claude" / "settings.json"
@@ -116,6 +116,11 @@ def test_apply_module_check_real_again(tmp_path: Path) -> None:
     bad = results["bad"]
     assert bad["failed"] is True and bad["rc"] == 4
     assert bad["msg"].startswith("cbcfg: error: no profile named 'nosuch'") and "\n" not in bad["msg"]
+
+    # state=absent on a cbcfg without 'remove': a clear failure, not click's usage text.
+    absent = results["absent"]
+    if absent.get("failed"):
+        assert absent["msg"].startswith("this cbcfg has no 'remove' command yet"), absent["msg"]
 
     # The keys: never in Ansible's output, its log, the results it registered, or cbcfg's argv.
     log = (tmp_path / "ansible.log").read_text("utf-8")
