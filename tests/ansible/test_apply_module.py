@@ -16,18 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.cli_helpers import KEY, OTHER_KEY, snapshot_tree
 
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS = REPO / "ansible"
 PLAYBOOK = Path(__file__).with_name("playbook.yml")
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
-
-pytestmark = pytest.mark.skipif(
-    not ANSIBLE_PLAYBOOK.exists(), reason="ansible-core not installed (pip install -e '.[test]')"
-)
 
 
 def run_playbook(tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:

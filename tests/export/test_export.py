@@ -137,6 +137,7 @@ def test_key_only_with_include_key_into_a_0600_file(scratch: Scratch, tmp_path: 
     ("args", "code", "words"),
     [
         (("bedrock", "--format", "yaml"), 2, "unknown export format 'yaml'"),
+        (("bedrock",), 2, "--format is missing"),
         (("nosuch", "--format", "reg"), 4, "no profile named 'nosuch'"),
         (("bedrock", "--format", "reg", "-o", "missing/dir/x.reg"), 7, "does not exist"),
         (("bedrock", "--format", "reg", "--include-key"), 2, "add -o FILE"),

@@ -17,9 +17,9 @@ from .common import GatewayOption, HomeOption, InsecureOption, KeyStdinOption, P
 def export(
     profile: Annotated[str, typer.Argument(help="Profile name (see 'cbcfg profiles').")],
     format_name: Annotated[
-        str,
+        str | None,
         typer.Option("--format", "-f", help="managed-json, mobileconfig, plist, reg or powershell.", metavar="FORMAT"),
-    ],
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write FILE (atomically) instead of stdout.", metavar="FILE")
     ] = None,

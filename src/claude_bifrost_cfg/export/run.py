@@ -12,14 +12,14 @@ from pathlib import Path
 from ..errors import RefusedError, UsageError
 from ..inputs import KEY_ENV
 from ..output import warning
-from . import check_format, render_export
+from . import FORMATS, check_format, render_export
 from .destination import write_export
 from .policy import ExportMeta, claude_code_policy
 
 
 def export_profile(
     profile_name: str,
-    format_name: str,
+    format_name: str | None,
     *,
     output: Path | None,
     display_name: str | None,
@@ -33,6 +33,8 @@ def export_profile(
 ) -> None:
     from ..commands.planning import build_request
 
+    if format_name is None:  # checked here, not by click: one line like every other bad input
+        raise UsageError("--format is missing", f"pass --format with one of: {', '.join(FORMATS)}")
     check_format(format_name)
     if key_stdin and not include_key:
         raise UsageError("--key-stdin reads a key that only --include-key puts in an export", "add --include-key")
