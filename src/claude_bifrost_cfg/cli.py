@@ -31,6 +31,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "rollback": ("claude_bifrost_cfg.commands.rollback:rollback", "Restore a backup set (the newest by default)."),
     "explain": ("claude_bifrost_cfg.commands.explain:explain", "Which value of each setting wins, from which layer."),
     "doctor": ("claude_bifrost_cfg.commands.doctor:doctor", "Prove that Claude will reach Bifrost."),
+    "export": ("claude_bifrost_cfg.commands.export:export", "A profile's managed settings for MDM (Jamf, Intune)."),
 }
 
 
