@@ -417,6 +417,42 @@ def case_doctor(opts: argparse.Namespace, work: Path, cbcfg: list[str]) -> Resul
     return result
 
 
+HTTPX = "import typer, httpx"
+
+
+def case_doctor_healthy(opts: argparse.Namespace, work: Path, cbcfg: list[str]) -> Result | None:
+    print("6. doctor, every check, against a healthy gateway on loopback (tests/support/gateway.py)", flush=True)
+    try:
+        sys.path.insert(0, str(REPO))
+        from tests.support.gateway import Gateway
+    except ImportError:
+        print("  skipped: tests/support/gateway.py (and its test dependencies) are not installed")
+        return None
+    home = work / "doctor-healthy-home"
+    typical_home(home)
+    env = scratch_env(home)
+    with Gateway() as gateway:
+        gateway.keys.add(KEY)
+        gateway.client_allowed_headers = ["*"]
+        run_once([*cbcfg, "apply", "local", "--yes", "--gateway-url", gateway.url, "--home", str(home)], env)
+        argv = [*cbcfg, "doctor", "-p", "local", "--gateway-url", gateway.url, "--home", str(home), "--json"]
+        shown = subprocess.run(argv, env=env, capture_output=True, text=True)
+        levels = sorted({row["level"] for row in json.loads(shown.stdout)["results"]}) if shown.stdout else []
+        print(f"  (doctor's rows are {', '.join(levels) or 'missing'}; exit {shown.returncode})")
+        base, figure = measure(
+            [
+                Spec(f'python -c "{HTTPX}"', [sys.executable, "-c", HTTPX]),
+                Spec("cbcfg doctor -p local --gateway-url <healthy loopback gateway>", argv),
+            ],
+            env,
+            opts,
+        )
+    print_baseline(base)
+    result = Result("6", figure, base, 2.0, figure.time / base.time)
+    report(result)
+    return result
+
+
 class _Blackhole:
     """Fallback when tests/support is not there: a port that accepts and never answers."""
 
@@ -467,7 +503,7 @@ class blackhole:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", default="1,2,3,4,5", help="which cases, comma-separated [1,2,3,4,5]")
+    parser.add_argument("--cases", default="1,2,3,4,5,6", help="which cases, comma-separated [1,2,3,4,5,6]; 7 is the growth table")
     parser.add_argument("--runs", type=int, default=15, help="measured runs per command [15]")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up runs per command [3]")
     parser.add_argument("--big-runs", type=int, default=5, help="measured runs for the big file [5]")
@@ -504,6 +540,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             doctor = case_doctor(opts, work, cbcfg)
             if doctor:
                 results.append(doctor)
+        if "6" in cases and (healthy := case_doctor_healthy(opts, work, cbcfg)):
+            results.append(healthy)
 
     missed = [r for r in results if r.met is False]
     print()

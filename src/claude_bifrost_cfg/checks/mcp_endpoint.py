@@ -1,28 +1,27 @@
 """mcp: Bifrost's /mcp endpoint completes initialize and tools/list with the virtual key as Bearer.
 
-It speaks through the official MCP SDK (streamable HTTP), as MCP clients do. Importing the SDK
-takes most of a second: `start_sdk_import()` imports it in a thread, started before the clock
-(`network.prepare_network_checks`), and the runner does not count the import time against this
-check's deadline (`loading_seconds`). A gateway that never answers still costs one timeout: the
-runner stops waiting for every check once the gateway check has found it unreachable.
+It speaks MCP's streamable HTTP transport itself, over the runner's httpx client, as an MCP client
+does: POST `initialize` offering a protocol version and client info; read the answer as JSON or as
+a server-sent event stream; keep the negotiated version and the `Mcp-Session-Id` the server gives;
+POST `notifications/initialized` (202); page through `tools/list` by `nextCursor`, sending
+`MCP-Protocol-Version` and the session id on every later request; DELETE the session at the end.
+
+Not the MCP SDK: importing it takes most of a second (about 0.9 s, against milliseconds of network
+work), which made doctor slow to answer while something is broken. What the SDK would add is what
+this check does not need: other transports (stdio, the old HTTP+SSE), resumable streams, answering
+server requests (sampling, elicitation), and the typed models. The trade-off is in the README.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import threading
-import time
-from concurrent.futures import Future
+import contextlib
+import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from claude_bifrost_cfg.checks.base import (
-    CheckResult,
-    Level,
-    NetworkContext,
-    describe_transport_error,
-    tls_context,
-)
+from claude_bifrost_cfg import __version__
+from claude_bifrost_cfg.checks.base import CheckResult, Level, NetworkContext, describe_transport_error
 from claude_bifrost_cfg.checks.bifrost_errors import explain_refusal, is_refusal, server_message
 
 if TYPE_CHECKING:
@@ -32,123 +31,176 @@ name = "mcp"
 summary = "the MCP endpoint answers initialize and tools/list for the virtual key"
 network = True
 
-_SDK_MODULES = ("httpx2", "mcp.client.session", "mcp.client.streamable_http")
+# The newest revision reachable through the initialize handshake, then the older ones a server may
+# answer with (the client must disconnect from any other).
+PROTOCOL_VERSION = "2025-11-25"
+PROTOCOL_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
+SESSION_HEADER = "mcp-session-id"
+VERSION_HEADER = "mcp-protocol-version"
 _MAX_PAGES = 20
-_MAX_LOADING = 30.0  # seconds of import the runner will wait for, at most
-_sdk_import: Future[None] | None = None
-_sdk_started = 0.0
-_sdk_finished: float | None = None
-_sdk_lock = threading.Lock()
 
 
-def start_sdk_import() -> Future[None]:
-    """Import the MCP SDK in a background thread, once; the future is done when it is loaded."""
-    global _sdk_import, _sdk_started
-    with _sdk_lock:
-        if _sdk_import is None:
-            future: Future[None] = Future()
-            # Running futures cannot be cancelled: a check cancelled at the deadline must not cancel
-            # the import that the next run (or this process's next doctor) will wait for.
-            future.set_running_or_notify_cancel()
+class _Refused(Exception):
+    """The endpoint answered an HTTP error status."""
 
-            def load() -> None:
-                global _sdk_finished
-                try:
-                    for module in _SDK_MODULES:
-                        importlib.import_module(module)
-                except BaseException as exc:
-                    _sdk_finished = time.monotonic()
-                    future.set_exception(exc)
-                else:
-                    _sdk_finished = time.monotonic()
-                    future.set_result(None)
-
-            _sdk_started = time.monotonic()
-            threading.Thread(target=load, name="cbcfg-import-mcp", daemon=True).start()
-            _sdk_import = future
-        return _sdk_import
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(status)
+        self.status, self.body = status, body
 
 
-def prepare() -> None:
-    start_sdk_import()
+class _Broken(Exception):
+    """The endpoint answered, but not as MCP says it should."""
 
 
-def late_result(ctx: NetworkContext) -> CheckResult | None:
-    if sdk_ready():
-        return None
-    return CheckResult(
-        name,
-        Level.SKIPPED,
-        f"not checked: loading the MCP SDK took longer than the {ctx.timeout:g} s timeout",
-        "raise --timeout",
-    )
+class Exchange:
+    """One MCP session over streamable HTTP: JSON-RPC requests POSTed to one URL."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, key: str | None) -> None:
+        self.client, self.url = client, url
+        self.headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+        if key:
+            self.headers["authorization"] = f"Bearer {key}"
+        self.session_id: str | None = None
+        self.protocol_version: str | None = None
+        self._next_id = 0
+
+    def _headers(self) -> dict[str, str]:
+        headers = dict(self.headers)
+        if self.session_id is not None:
+            headers[SESSION_HEADER] = self.session_id
+        if self.protocol_version is not None:
+            headers[VERSION_HEADER] = self.protocol_version
+        return headers
+
+    async def initialize(self) -> dict[str, Any]:
+        params = {
+            "protocolVersion": PROTOCOL_VERSION,
+            "capabilities": {},
+            "clientInfo": {"name": "cbcfg-doctor", "version": __version__},
+        }
+        result = await self.request("initialize", params)
+        version = result.get("protocolVersion")
+        if version not in PROTOCOL_VERSIONS:
+            raise _Broken(f"the server answered protocol version {version!r}, which cbcfg does not speak")
+        self.protocol_version = version
+        await self.notify("notifications/initialized")
+        return result
+
+    async def request(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The result of one JSON-RPC request; raises _Refused or _Broken."""
+        self._next_id += 1
+        request_id = self._next_id
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params is not None:
+            message["params"] = dict(params)
+        async with self.client.stream("POST", self.url, headers=self._headers(), content=json.dumps(message)) as r:
+            if r.status_code >= 400:
+                raise _Refused(r.status_code, await r.aread())
+            if method == "initialize" and (session := r.headers.get(SESSION_HEADER)):
+                self.session_id = session
+            kind = r.headers.get("content-type", "").partition(";")[0].strip().lower()
+            if kind == "text/event-stream":
+                answer = await _answer_in_stream(r, request_id)
+            elif kind == "application/json":
+                answer = _answer_in(_json(await r.aread()), request_id)
+            else:
+                raise _Broken(f"{method} was answered with HTTP {r.status_code} and content type {kind or 'none'}")
+        if answer is None:
+            raise _Broken(f"no answer to {method}")
+        if isinstance(error := answer.get("error"), dict):
+            raise _Broken(f"{method} failed: {error.get('message', error)} (code {error.get('code')})")
+        result = answer.get("result")
+        if not isinstance(result, dict):
+            raise _Broken(f"the answer to {method} has no result")
+        return result
+
+    async def notify(self, method: str) -> None:
+        message = {"jsonrpc": "2.0", "method": method}
+        response = await self.client.post(self.url, headers=self._headers(), content=json.dumps(message))
+        if response.status_code >= 400:
+            raise _Refused(response.status_code, response.content)
+        if response.status_code != 202:
+            raise _Broken(f"{method} was answered with HTTP {response.status_code}, not 202 Accepted")
+
+    async def close(self) -> None:
+        """End the session (a server may answer 405: it does not let clients end sessions)."""
+        if self.session_id is not None:
+            await self.client.delete(self.url, headers=self._headers())
 
 
-def sdk_ready() -> bool:
-    future = _sdk_import
-    return future is not None and future.done() and not future.cancelled() and future.exception() is None
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise _Broken("the answer is not JSON") from None
 
 
-def loading_seconds(since: float) -> float:
-    """How long importing the SDK has taken since `since` (a time.monotonic()), up to a limit."""
-    if _sdk_import is None:
-        return 0.0
-    end = _sdk_finished if _sdk_finished is not None else time.monotonic()
-    return min(max(0.0, end - max(_sdk_started, since)), _MAX_LOADING)
+def _answer_in(payload: Any, request_id: int) -> dict[str, Any] | None:
+    """The response to `request_id` in one JSON-RPC message or a batch of them."""
+    for message in payload if isinstance(payload, list) else [payload]:
+        if isinstance(message, dict) and message.get("id") == request_id and "method" not in message:
+            return message
+    return None
+
+
+async def _answer_in_stream(response: httpx.Response, request_id: int) -> dict[str, Any] | None:
+    """Read server-sent events until the response to `request_id` (the server may send requests
+    and notifications before it, and keep the stream open after it)."""
+    data: list[str] = []
+    async for line in response.aiter_lines():
+        if line == "":  # an event ends
+            if data and (answer := _answer_in(_json("\n".join(data).encode()), request_id)) is not None:
+                return answer
+            data = []
+        elif line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
+    if data:
+        return _answer_in(_json("\n".join(data).encode()), request_id)
+    return None
 
 
 async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
-    await asyncio.wrap_future(start_sdk_import())
-    import httpx2
-    from mcp.client.session import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
+    import httpx
 
-    failures: list[tuple[int, bytes]] = []
-
-    async def keep_failure(response: httpx2.Response) -> None:
-        if response.status_code >= 400:
-            failures.append((response.status_code, await response.aread()))
-
-    headers = {"authorization": f"Bearer {ctx.key}"} if ctx.key else {}
+    exchange = Exchange(client, ctx.url("/mcp"), ctx.key)
     try:
-        async with (
-            asyncio.timeout(ctx.timeout),
-            httpx2.AsyncClient(
-                headers=headers,
-                timeout=ctx.timeout,
-                verify=tls_context(ctx),
-                event_hooks={"response": [keep_failure]},
-            ) as http,
-            streamable_http_client(ctx.url("/mcp"), http_client=http) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            initialized = await session.initialize()
-            tools = await _count_tools(session)
+        async with asyncio.timeout(ctx.timeout):
+            try:
+                initialized = await exchange.initialize()
+                tools = await _count_tools(exchange)
+            finally:
+                # The check's answer stands whatever the DELETE meets; a server ends idle sessions itself.
+                with contextlib.suppress(httpx.HTTPError):
+                    await exchange.close()
     except TimeoutError as exc:
         raise describe_transport_error(exc, ctx) from None
-    except Exception as exc:
-        if failures:
-            return [_refusal(ctx, *failures[-1])]
-        if any(isinstance(cause, httpx2.TransportError) for cause in _leaves(exc)):
-            raise describe_transport_error(exc, ctx) from None
+    except httpx.TransportError as exc:
+        raise describe_transport_error(exc, ctx) from None
+    except _Refused as refused:
+        return [_refusal(ctx, refused.status, refused.body)]
+    except _Broken as broken:
         return [
             CheckResult(
                 name,
                 Level.FAILED,
-                f"the MCP endpoint at {ctx.address}/mcp failed the handshake: {_first_line(exc)}",
+                f"the MCP endpoint at {ctx.address}/mcp failed the handshake: {str(broken)[:160]}",
                 "see Bifrost's log for the cause",
             )
         ]
-    server = initialized.server_info.name
-    return [CheckResult(name, Level.OK, f"MCP endpoint answered ({server}): {tools} tools")]
+    info = initialized.get("serverInfo")
+    server = info.get("name") if isinstance(info, dict) else None
+    return [CheckResult(name, Level.OK, f"MCP endpoint answered ({server or 'unnamed server'}): {tools} tools")]
 
 
-async def _count_tools(session: Any) -> int:
+async def _count_tools(exchange: Exchange) -> int:
     count, cursor = 0, None
     for _ in range(_MAX_PAGES):
-        page = await session.list_tools(cursor=cursor) if cursor else await session.list_tools()
-        count += len(page.tools)
-        cursor = page.next_cursor
+        page = await exchange.request("tools/list", {"cursor": cursor} if cursor else None)
+        tools = page.get("tools")
+        if not isinstance(tools, list):
+            raise _Broken("the answer to tools/list has no tools list")
+        count += len(tools)
+        cursor = page.get("nextCursor")
         if not cursor:
             break
     return count
@@ -173,24 +225,3 @@ def _refusal(ctx: NetworkContext, status: int, body: bytes) -> CheckResult:
         f"the MCP endpoint at {where} is not available (HTTP {status})" + (f": {said}" if said else ""),
         "check Bifrost's MCP configuration and its log",
     )
-
-
-def _leaves(exc: BaseException) -> list[BaseException]:
-    found: list[BaseException] = []
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        if isinstance(current, BaseExceptionGroup):
-            stack.extend(current.exceptions)
-        if current.__cause__ is not None:
-            stack.append(current.__cause__)
-    return found
-
-
-def _first_line(exc: BaseException) -> str:
-    leaf = exc
-    while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
-        leaf = leaf.exceptions[0]
-    text = str(leaf).splitlines()[0] if str(leaf) else type(leaf).__name__
-    return text[:160]

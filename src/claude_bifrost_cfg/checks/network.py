@@ -33,12 +33,8 @@ _WARM_UP = ("httpx", "httpcore", "h11", "certifi", "anyio._backends._asyncio")
 
 
 def prepare_network_checks(checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> None:
-    """Load what the checks need before the clock starts; doctor may call this early, so that the
-    MCP SDK loads (in a thread) while the local checks run.
-
-    httpx's modules are imported here, in this thread, first: a module that the SDK's thread is
-    importing blocks every other importer of it until done, which would eat the checks' timeouts.
-    """
+    """Load what the checks need before the clock starts (doctor calls this before the local
+    checks): httpx's modules, then each check's own `prepare`, if it has one."""
     for module in _WARM_UP:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
@@ -57,7 +53,7 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
     deadline = started + ctx.timeout + DEADLINE_MARGIN
 
     def deadline_of(check: NetworkCheck) -> float:
-        # Time a check spends loading (the MCP SDK) is this machine's, not the gateway's: not counted.
+        # Time a check spends loading (its `loading_seconds`) is this machine's, not the gateway's: not counted.
         loading = getattr(check, "loading_seconds", None)
         return deadline + (float(loading(started)) if callable(loading) else 0.0)
 

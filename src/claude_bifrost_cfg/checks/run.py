@@ -61,7 +61,7 @@ def run_doctor(request: DoctorRequest, waiting: Waiting | None = None) -> Doctor
     if network is not None and request.network:
         from .network import prepare_network_checks
 
-        prepare_network_checks()  # the MCP SDK loads in a thread while the local checks run
+        prepare_network_checks()  # httpx loads before the network checks' clock starts
     # The network checks mostly wait on the gateway: the local checks load and run meanwhile.
     network_results = _in_background(lambda: _network_results(network, request.network, waiting))
     from .local import run_local_checks
