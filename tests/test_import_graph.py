@@ -110,3 +110,18 @@ def test_help_loads_no_command_module(tmp_path: Path, argv: list[str]) -> None:
 def test_a_command_loads_only_its_own_module(tmp_path: Path) -> None:
     modules = loaded_modules(["status", "--help"], scratch_env(tmp_path))
     assert command_modules(modules) == {"claude_bifrost_cfg.commands.common", "claude_bifrost_cfg.commands.status"}
+
+
+def test_doctor_loads_no_mcp_sdk(tmp_path: Path) -> None:
+    """doctor's mcp check speaks MCP over httpx itself: the SDK's import took most of a second."""
+    argv = ["doctor", "--gateway-url", "http://127.0.0.1:9", "--timeout", "1", "--home", str(tmp_path), "--json"]
+    modules = loaded_modules(argv, scratch_env(tmp_path))  # nothing listens there: doctor reports it
+    assert "claude_bifrost_cfg.checks.mcp_endpoint" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in ("mcp", "mcp_types", "httpx2")) == []
+
+
+def test_apply_loads_no_filelock(tmp_path: Path) -> None:
+    """cbcfg's own lock takes the OS lock filelock takes, without filelock's import."""
+    modules = loaded_modules(["apply", "local", "--yes", "-t", "code", "--home", str(tmp_path)], scratch_env(tmp_path))
+    assert "claude_bifrost_cfg.transaction" in modules
+    assert "filelock" not in modules
