@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from homes import ClaudeJson, claude_json, typical_home
+from homes import SETTINGS, ClaudeJson, claude_json, typical_home
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "sk-bf-benchmark-key-0000000001"
@@ -453,6 +453,76 @@ def case_doctor_healthy(opts: argparse.Namespace, work: Path, cbcfg: list[str]) 
     return result
 
 
+GROWTH_SIZES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000)
+# Targets in the order the growth case adds them; the project ones write under --project.
+GROWTH_TARGETS = ("code", "desktop", "code-mcp", "code-project", "project-mcp", "code-local")
+
+
+def settings_of_size(size: int) -> str:
+    """A settings.json of about ``size`` bytes: the typical one, its permission list grown."""
+    settings = json.loads(json.dumps(SETTINGS))
+    allow = settings["permissions"]["allow"]
+    text = json.dumps(settings, indent=2) + "\n"
+    index = 0
+    while len(text) < size:  # grow in steps, then re-render (cheap: the steps are large)
+        missing = size - len(text)
+        allow.extend(f"Bash(make target-{index + i}:*)" for i in range(max(1, missing // 32)))
+        index = len(allow)
+        text = json.dumps(settings, indent=2) + "\n"
+    return text
+
+
+def case_growth(opts: argparse.Namespace, work: Path, cbcfg: list[str]) -> list[dict[str, Any]]:
+    """apply's time and peak memory as settings.json, ~/.claude.json and the number of targets grow."""
+    sizes = [size for size in GROWTH_SIZES if size <= opts.growth_max_mb * MB]
+    capped = "" if len(sizes) == len(GROWTH_SIZES) else f" (capped at {opts.growth_max_mb:g} MB for time)"
+    print(f"7. growth: apply local --yes, {opts.growth_runs} runs each, a fresh home per run{capped}", flush=True)
+    rows: list[dict[str, Any]] = []
+    pristine = work / "growth-pristine"
+    typical_home(pristine, claude_json_size=100_000)
+    (pristine / "project").mkdir()
+
+    def measure_home(axis: str, amount: str, size: int, targets: Sequence[str], files: dict[str, bytes]) -> None:
+        home = work / "growth-home"
+
+        def reset() -> None:
+            shutil.rmtree(home, ignore_errors=True)
+            shutil.copytree(pristine, home, symlinks=True)
+            for relative, data in files.items():
+                (home / relative).write_bytes(data)
+
+        argv = [*cbcfg, "apply", "local", "--yes", "--home", str(home), "--project", str(home / "project")]
+        for target in targets:
+            argv += ["-t", target]
+        spec = Spec(f"{axis} {amount}", argv, prepare=reset)
+        (figure,) = measure(
+            [spec],
+            scratch_env(home),
+            argparse.Namespace(**{**vars(opts), "hyperfine": False}),
+            runs=opts.growth_runs,
+            warmup=1,
+        )
+        rows.append({"axis": axis, "amount": amount, "size": size, "time_s": figure.time, "peak_bytes": figure.peak})
+        base = next(r for r in rows if r["axis"] == axis)
+        extra = figure.time - base["time_s"]
+        grown = (size - base["size"]) / MB
+        per_mb = f"{extra / grown * 1000:8.1f} ms/MB over the smallest" if size >= MB and axis != "targets" else ""
+        print(f"  {axis + ' ' + amount:<40} {ms(figure.time)} {mb(figure.peak)}  {per_mb}", flush=True)
+
+    print("  settings.json (-t code):")
+    for size in sizes:
+        data = settings_of_size(size).encode()
+        measure_home("settings.json", f"{size / 1000:g} KB", len(data), ["code"], {".claude/settings.json": data})
+    print("  ~/.claude.json, with emoji and CJK (-t code-mcp):")
+    for size in sizes:
+        data = claude_json(max(size, 2_000)).data
+        measure_home("~/.claude.json", f"{size / 1000:g} KB", len(data), ["code-mcp"], {".claude.json": data})
+    print("  targets (typical home, 100 KB ~/.claude.json):")
+    for count in range(1, len(GROWTH_TARGETS) + 1):
+        measure_home("targets", str(count), count, GROWTH_TARGETS[:count], {})
+    return rows
+
+
 class _Blackhole:
     """Fallback when tests/support is not there: a port that accepts and never answers."""
 
@@ -503,7 +573,7 @@ class blackhole:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", default="1,2,3,4,5,6", help="which cases, comma-separated [1,2,3,4,5,6]; 7 is the growth table")
+    parser.add_argument("--cases", default="1,2,3,4,5,6", help="comma-separated [1,2,3,4,5,6]; 7: the growth table")
     parser.add_argument("--runs", type=int, default=15, help="measured runs per command [15]")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up runs per command [3]")
     parser.add_argument("--big-runs", type=int, default=5, help="measured runs for the big file [5]")
@@ -511,6 +581,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=float, default=50, help="size of the big ~/.claude.json [50]")
     parser.add_argument("--ascii", action="store_true", help="case 3 with an ASCII-only file (no emoji)")
     parser.add_argument("--no-hyperfine", dest="hyperfine", action="store_false", help="time with the own loop")
+    parser.add_argument("--growth-runs", type=int, default=3, help="measured runs per growth step [3]")
+    parser.add_argument("--growth-max-mb", type=float, default=100, help="largest file in the growth case [100]")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     parser.add_argument("--reset-big-home", nargs=2, metavar=("PRISTINE", "HOME"), help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
@@ -542,6 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results.append(doctor)
         if "6" in cases and (healthy := case_doctor_healthy(opts, work, cbcfg)):
             results.append(healthy)
+        growth = case_growth(opts, work, cbcfg) if "7" in cases or "growth" in cases else []
 
     missed = [r for r in results if r.met is False]
     print()
@@ -570,6 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         }
                         for r in results
                     ],
+                    "growth": growth,
                 },
                 indent=2,
             )
