@@ -267,6 +267,9 @@ def case_startup(opts: argparse.Namespace, work: Path, cbcfg: list[str]) -> list
 
 HEAVY = "import typer, pydantic, tomlkit, platformdirs, rich"
 MODELS = "; from pydantic import BaseModel"
+# Building one model loads pydantic-core, the schema machinery and the plugin loader (which imports
+# importlib.metadata): the floor of any process that validates with pydantic.
+ONE_MODEL = "\nclass Profile(BaseModel):\n    url: str"
 
 
 def case_apply(opts: argparse.Namespace, work: Path, cbcfg: list[str], cases: set[str]) -> list[Result]:
@@ -279,6 +282,7 @@ def case_apply(opts: argparse.Namespace, work: Path, cbcfg: list[str], cases: se
     specs = [Spec(f'python -c "{HEAVY}"', [sys.executable, "-c", HEAVY])]
     # For scale: `import pydantic` is lazy; what using a model loads costs this much more.
     specs.append(Spec("  the same, plus: from pydantic import BaseModel", [sys.executable, "-c", HEAVY + MODELS]))
+    specs.append(Spec("  the same, plus building one model", [sys.executable, "-c", HEAVY + MODELS + ONE_MODEL]))
     specs.append(
         Spec(
             "cbcfg apply local --dry-run --home <typical>",
@@ -293,13 +297,14 @@ def case_apply(opts: argparse.Namespace, work: Path, cbcfg: list[str], cases: se
             )
         )
     print("2. a dry run in a typical home (settings with hooks, Desktop config, 300 KB ~/.claude.json)", flush=True)
-    base, with_models, dry, *rerun = measure(specs, env, opts)
+    base, with_models, one_model, dry, *rerun = measure(specs, env, opts)
     results = []
     print_baseline(base)
-    print(
-        f"  {with_models.label:<{LABEL_WIDTH}} {ms(with_models.time)} {mb(with_models.peak)}  "
-        f"{with_models.time / base.time:5.2f}x  (for scale, not a goal)"
-    )
+    for scale in (with_models, one_model):
+        print(
+            f"  {scale.label:<{LABEL_WIDTH}} {ms(scale.time)} {mb(scale.peak)}  "
+            f"{scale.time / base.time:5.2f}x  (for scale, not a goal)"
+        )
     if "2" in cases:
         results.append(Result("2", dry, base, 1.5, dry.time / base.time))
         report(results[-1])

@@ -98,6 +98,20 @@ KEYWORD_CASES: list[tuple[dict[str, Any], list[Any]]] = [
     ({"items": {"type": "string"}, "minItems": 1, "maxItems": 2, "uniqueItems": True}, [["a"], [], ["a", "a"], [1]]),
     ({"items": [{"type": "string"}], "additionalItems": False}, [["a"], ["a", "b"], [1], []]),
     ({"uniqueItems": True}, [[1, True], [1, 1.0], [{"a": 1}, {"a": 1}], [[1], [True]], [0, False]]),
+    (  # uniqueItems by hashed keys: the same verdicts as the pairwise comparison
+        {"uniqueItems": True},
+        [
+            [{"a": 1, "b": [True]}, {"b": [True], "a": 1.0}],
+            [{"a": [1]}, {"a": [True]}],
+            [None, 0, False, "", [], {}],
+            [None, None],
+            [[], {}],
+            [{"a": None}, {"b": None}],
+            [10**20, 1e20],
+            ["1", 1],
+            [[1, [2]], [1, [2.0]]],
+        ],
+    ),
     ({"contains": {"const": 1}}, [[1], [True], [], "x"]),
     (
         {"properties": {"a": {"type": "string"}}, "patternProperties": {"^x-": {"type": "integer"}}},
