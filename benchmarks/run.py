@@ -1,6 +1,7 @@
 """cbcfg's speed, as whole-process figures, each a ratio against a baseline measured in the same run.
 
-    python benchmarks/run.py                 # all five cases (about a minute)
+    python benchmarks/run.py                 # cases 1-6 (a few minutes)
+    python benchmarks/run.py --cases 7       # the growth table (--growth-max-mb to cap it)
     python benchmarks/run.py --cases 1,2     # some of them
     python benchmarks/run.py --runs 20 --size-mb 100 --json figures.json
 
@@ -8,8 +9,8 @@ Run it with the Python that has cbcfg installed (``pip install -e .`` or the whe
 taken with hyperfine when it is installed, else with a loop of its own (warm-up runs, then the
 median of N); peak memory is each child's maximum resident set size from ``wait4`` (what
 ``/usr/bin/time -v`` reports). Everything runs in a scratch home under a temporary folder; the only
-network traffic is to a local port that never answers (case 4). No figure here is a test: the
-goals are printed next to the ratios.
+network traffic is to 127.0.0.1: a port that never answers (case 4), the test gateway (case 6).
+No figure here is a test: the goals are printed next to the ratios.
 """
 
 from __future__ import annotations
