@@ -119,7 +119,9 @@ class Exchange:
         response = await self.client.post(self.url, headers=self._headers(), content=json.dumps(message))
         if response.status_code >= 400:
             raise _Refused(response.status_code, response.content)
-        if response.status_code != 202:
+        # 202 Accepted is what the transport prescribes; another 2xx is taken as accepted too, as
+        # the SDK's client takes it: doctor must not fail a gateway MCP clients work with.
+        if not 200 <= response.status_code < 300:
             raise _Broken(f"{method} was answered with HTTP {response.status_code}, not 202 Accepted")
 
     async def close(self) -> None:
