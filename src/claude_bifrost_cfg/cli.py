@@ -32,6 +32,13 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "explain": ("claude_bifrost_cfg.commands.explain:explain", "Which value of each setting wins, from which layer."),
     "doctor": ("claude_bifrost_cfg.commands.doctor:doctor", "Prove that Claude will reach Bifrost."),
     "export": ("claude_bifrost_cfg.commands.export:export", "A profile's managed settings for MDM (Jamf, Intune)."),
+    "profile": ("claude_bifrost_cfg.commands.profile:profile", "Write your profiles: new, set, unset, edit, rm."),
+    "import": (
+        "claude_bifrost_cfg.commands.import_profile:import_",
+        "Turn the Bifrost setup in effect now into a profile.",
+    ),
+    "models": ("claude_bifrost_cfg.commands.models:models", "The models the key may use, from the gateway."),
+    "completion": ("claude_bifrost_cfg.commands.completion:completion", "Print a shell's completion script."),
 }
 
 
@@ -95,6 +102,9 @@ class LazyGroup(click.Group):
         """click's main, with usage errors printed redacted: click quotes the offending argument, and a
         key pasted as one (``cbcfg apply local sk-bf-…``) must not be printed back."""
         from .output import clean
+
+        if os.environ.get("_CBCFG_COMPLETE"):  # a TAB in the shell: PowerShell's side of the protocol too
+            from . import completion  # noqa: F401
 
         try:
             result = super().main(args, prog_name or "cbcfg", complete_var, standalone_mode=False, **extra)
