@@ -21,7 +21,14 @@ from .common import RootOptions, read_key, root_options, some_profile_options, s
     shell_complete=complete_profile_names,
     help="Mark P's pins and use its gateway [default: the settings in effect].",
 )
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True, metavar="S", help="Seconds to wait for the gateway.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    metavar="S",
+    help="Seconds to wait for the gateway.",
+)
 @some_profile_options("gateway_url", "key_stdin")
 @root_options
 def models(
