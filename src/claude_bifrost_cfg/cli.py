@@ -67,6 +67,18 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """A TAB after ``cbcfg``: the command names and summaries from the table (no command module
+        imported), then the root options."""
+        from click.shell_completion import CompletionItem
+
+        names = [
+            CompletionItem(name, help=summary)
+            for name, (_, summary) in self.lazy_commands.items()
+            if name.startswith(incomplete)
+        ]
+        return [*names, *click.Command.shell_complete(self, ctx, incomplete)]
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; cbcfg's errors become one line on stderr and a documented exit code."""
         from .output import error, register_secret

@@ -19,20 +19,25 @@ SHELLS = ("bash", "zsh", "fish", "powershell")
 
 
 def _root_value(ctx: click.Context, name: str) -> Any:
-    """A root option as given so far, after the command or before it."""
+    """A root option as given so far: after the command, else before it, else its environment
+    variable or default (the precedence ``commands.common.merged_root_options`` gives a command)."""
+    from click.core import ParameterSource
+
+    fallback = None
     probe: click.Context | None = ctx
     while probe is not None:
-        value = probe.params.get(name)
-        if value is not None:
-            return value
+        if probe.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            return probe.params.get(name)
+        if fallback is None:
+            fallback = probe.params.get(name)
         probe = probe.parent
-    return None
+    return fallback
 
 
 def _layout(ctx: click.Context) -> Any:
     from .commands.common import build_layout
 
-    home = _root_value(ctx, "home") or (Path(os.environ["CBCFG_HOME"]) if os.environ.get("CBCFG_HOME") else None)
+    home = _root_value(ctx, "home")
     return build_layout(
         home, _root_value(ctx, "project"), _root_value(ctx, "system_root"), _root_value(ctx, "platform")
     )
