@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import stat
 import sys
 import tomllib
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from claude_bifrost_cfg.model_list import by_provider
 from tests.cli_helpers import KEY, Scratch, write
+from tests.support.gateway import DEFAULT_MODELS, Gateway
 
 # A profile as a person writes it: comments everywhere, blank lines, an odd order, inline comments.
 HANDWRITTEN = """\
@@ -155,6 +158,37 @@ def test_models_from_gateway_needs_a_terminal(scratch: Scratch) -> None:
     assert result.exit_code == 5
     assert "asks on a terminal" in result.error_line()
     assert not profiles_dir(scratch).exists()
+
+
+def test_models_from_gateway_asks_tier_by_tier_on_a_terminal(scratch: Scratch, gateway: Gateway) -> None:
+    gateway.keys.add(KEY)
+    ids = [model for group in by_provider(DEFAULT_MODELS).values() for model in group]  # as offered
+    answers = f"{ids.index('bedrock/global.anthropic.claude-sonnet-4-6') + 1}\n\n"  # sonnet; opus: not pinned
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, answers.encode())
+        result = scratch.process(
+            "profile",
+            "new",
+            "picked",
+            "--gateway-url",
+            gateway.url,
+            "--model",
+            "haiku=bedrock/h",
+            "--models-from",
+            "gateway",
+            key=KEY,
+            stdin_file=terminal,
+        )
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert result.exit_code == 0, result.output
+    assert "bedrock/global.anthropic.claude-sonnet-4-6" in result.stderr  # the list offered
+    assert loaded(profiles_dir(scratch) / "picked.toml")["models"] == {
+        "sonnet": "bedrock/global.anthropic.claude-sonnet-4-6",
+        "haiku": "bedrock/h",
+    }
 
 
 # --- set / unset: every other byte kept -------------------------------------------------------------

@@ -114,15 +114,15 @@ def _choose_models(
 ) -> dict[str, str]:
     """Ask, tier by tier, which of the gateway's models to pin (a terminal is needed to ask on)."""
     from ..errors import RefusedError
-    from ..model_list import fetch_models
+    from ..model_list import by_provider, fetch_models
     from .common import read_key
 
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not sys.stdin.isatty():
         raise RefusedError(
             "--models-from gateway asks on a terminal and there is none", "pass --model TIER=ID for each tier"
         )
     url = _gateway_for(roots, gateway_url, extends)
-    ids = fetch_models(url, read_key(False))
+    ids = [model for group in by_provider(fetch_models(url, read_key(False))).values() for model in group]
     if not ids:
         raise RefusedError(f"{url}/v1/models lists no model for this key", "check the key's allowed models in Bifrost")
     for number, model in enumerate(ids, 1):
