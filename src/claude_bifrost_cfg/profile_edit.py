@@ -281,8 +281,9 @@ def check_profile(text: str, shown: str, name: str, index: int, sources: Sequenc
     below = [*sources[index + 1 :]] if parent == name else list(sources)
     if find_profile_path(parent, below) is None:
         raise ProfileError(f"{shown}: extends: no profile named {parent!r}", "see 'cbcfg profiles'")
-    if parent != name:
-        load_profile(parent, sources)
+    if parent != name and name in load_profile(parent, sources).chain:
+        chain = " -> ".join((name, *load_profile(parent, sources).chain))
+        raise ProfileError(f"{shown}: extends: cycle {chain}", "remove one 'extends' from the cycle")
     return file
 
 

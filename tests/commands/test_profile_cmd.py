@@ -42,6 +42,7 @@ def profiles_dir(scratch: Scratch) -> Path:
 
 
 def team(scratch: Scratch) -> Path:
+    write(profiles_dir(scratch) / "other.toml", 'extends = "team"\n')
     return write(profiles_dir(scratch) / "team.toml", HANDWRITTEN)
 
 
@@ -327,6 +328,7 @@ def test_unset_a_key_not_set_writes_nothing(scratch: Scratch) -> None:
         (["set", "team", "settings.headers.x", f"Bearer {KEY}"], 4, "holds a Bifrost virtual key"),
         (["set", "team", "extends", "team"], 4, "no profile named 'team'"),
         (["set", "team", "extends", "nowhere"], 4, "no profile named 'nowhere'"),
+        (["set", "team", "extends", "other"], 4, "extends: cycle team -> other -> team"),
         (["set", "ghost", "description", "x"], 4, "no profile named 'ghost'"),
         (["set", "bedrock", "description", "x"], 5, "is bundled with cbcfg"),
         (["unset", "bedrock", "models.opus"], 5, "is bundled with cbcfg"),
@@ -457,7 +459,7 @@ def test_set_replaces_the_file_in_one_rename(scratch: Scratch) -> None:
     assert scratch.cbcfg("profile", "set", "team", "models.opus", "x/y").exit_code == 0
     assert path.stat().st_ino != inode
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert sorted(p.name for p in path.parent.iterdir()) == ["team.toml"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["other.toml", "team.toml"]  # no temp file left
 
 
 def test_a_read_only_folder_is_one_line(scratch: Scratch) -> None:

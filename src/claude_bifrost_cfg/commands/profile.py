@@ -177,14 +177,15 @@ def set_(roots: RootOptions, name: str, key: str, value: str) -> None:
     changed = after != before
     if changed:
         write_profile(located.path, after)
-    from ..output import redact_value
+    import json
 
     _report(
         roots,
         "set",
         name,
         located.path,
-        f"{name}: {key} = {redact_value('', parsed)!r}" + ("" if changed else " (already so; nothing written)"),
+        f"{name}: {key} = {json.dumps(parsed, ensure_ascii=False)}"
+        + ("" if changed else " (already so; nothing written)"),
         key=key,
         value=parsed,
         changed=changed,
