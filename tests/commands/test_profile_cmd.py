@@ -474,3 +474,10 @@ def test_a_read_only_folder_is_one_line(scratch: Scratch) -> None:
         assert path.read_text("utf-8") == HANDWRITTEN
     finally:
         os.chmod(path.parent, 0o755)
+
+
+def test_profile_alone_prints_its_help_and_succeeds(scratch: Scratch) -> None:
+    result = scratch.cbcfg("profile")
+    assert result.exit_code == 0
+    for name in ("new", "set", "unset", "edit", "rm"):
+        assert f"  {name} " in result.stdout

@@ -22,12 +22,15 @@ if TYPE_CHECKING:
     from ..profiles import ProfileSource
 
 
-@click.group()
-def profile() -> None:
+@click.group(invoke_without_command=True)
+@click.pass_context
+def profile(ctx: click.Context) -> None:
     """Write your own profiles: new, set, unset, edit, rm.
 
     They go in the user profiles folder ('cbcfg profiles' prints it), or in --profiles-dir.
     """
+    if ctx.invoked_subcommand is None:  # plain ``cbcfg profile``: its help, and success (like ``cbcfg``)
+        click.echo(ctx.get_help())
 
 
 def _writable_folder(roots: RootOptions) -> tuple[Path, list[ProfileSource]]:
