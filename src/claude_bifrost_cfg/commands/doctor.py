@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..completion import complete_profile_names
 from .common import RootOptions, root_options, some_profile_options
 
 if TYPE_CHECKING:
@@ -15,7 +16,13 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--profile", "-p", metavar="NAME", help="Check against this profile, applied or not.")
+@click.option(
+    "--profile",
+    "-p",
+    metavar="NAME",
+    shell_complete=complete_profile_names,
+    help="Check against this profile, applied or not.",
+)
 @click.option("--no-network", is_flag=True, help="Only the local checks.")
 @click.option(
     "--timeout",
