@@ -86,7 +86,7 @@ def complete_profile_keys(ctx: click.Context, param: click.Parameter, incomplete
     """The dotted keys 'profile set' takes, from the profile model."""
     from .profile_edit import settable_keys
 
-    return _matching((key.removesuffix("NAME") for key in settable_keys()), incomplete)
+    return _matching((key.removesuffix("NAME").removesuffix("KEY") for key in settable_keys()), incomplete)
 
 
 POWERSHELL_SOURCE = """\

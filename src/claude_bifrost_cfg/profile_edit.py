@@ -67,10 +67,15 @@ def settable_keys() -> list[str]:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             keys.extend(f"{name}.{sub}" for sub in annotation.model_fields)
         elif typing.get_origin(annotation) is dict:
-            keys.append(f"{name}.NAME")
+            keys.append(f"{name}.{_placeholder(annotation)}")
         else:
             keys.append(name)
     return keys
+
+
+def _placeholder(annotation: Any) -> str:
+    """env.NAME (a variable's name), settings.KEY (a settings key, nested with dots)."""
+    return "NAME" if typing.get_args(annotation)[1] is str else "KEY"
 
 
 def find_setting(key: str) -> Setting:
@@ -94,7 +99,7 @@ def find_setting(key: str) -> Setting:
         if len(parts) < 2:
             raise unknown
         value_type = typing.get_args(annotation)[1]
-        if parts[0] == "env" and len(parts) != 2:
+        if value_type is str and len(parts) != 2:  # env: flat names; settings may nest
             raise unknown
         return Setting(key, parts, "string" if value_type is str else "value")
     kind = _kind_of(annotation)
