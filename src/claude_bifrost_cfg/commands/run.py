@@ -30,6 +30,8 @@ def run(
     ends; ARGS after '--' go to the client. The exit status is the client's.
     """
     from ..launch import launch
+    from ..output import warning
+    from ..vocabulary import VIRTUAL_KEY_ENV
     from ..workflow import build_request
 
     layout = roots.layout()
@@ -42,4 +44,11 @@ def run(
         gateway_url=gateway_url,
         allow_insecure=allow_insecure,
     )
+    for message in request.inputs.warnings:
+        warning(message)
+    if request.source.key is None:
+        warning(
+            f"no virtual key given (set {VIRTUAL_KEY_ENV} or use --key-stdin): "
+            "the client sends whatever key its own settings hold"
+        )
     raise click.exceptions.Exit(launch(request.source, command, args, os.environ))
