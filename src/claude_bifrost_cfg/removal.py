@@ -90,9 +90,7 @@ def _nothing_left(text: str | None) -> bool:
         return False
 
 
-def plan_removal(
-    layout: Layout, path: str, record: Record, sets: Sequence[BackupSet], force: bool
-) -> Removal | None:
+def plan_removal(layout: Layout, path: str, record: Record, sets: Sequence[BackupSet], force: bool) -> Removal | None:
     """One file with cbcfg's keys taken out (reads only). None: a target this cbcfg does not know."""
     target = ALL.get(record.target)
     if target is None:
@@ -188,7 +186,12 @@ def remove_owned(
 
 
 def remove(
-    layout: Layout, targets: Sequence[str] = (), *, force: bool = False, write: bool = True, on_wait: OnWait | None = None
+    layout: Layout,
+    targets: Sequence[str] = (),
+    *,
+    force: bool = False,
+    write: bool = True,
+    on_wait: OnWait | None = None,
 ) -> Removed:
     """``cbcfg remove --yes`` without printing: plan, then write unless ``write`` is False."""
     removals = plan_removals(layout, chosen_records(layout, targets), force)
