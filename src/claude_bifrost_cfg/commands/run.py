@@ -11,8 +11,10 @@ from .common import RootOptions, read_key, root_options, some_profile_options, s
 
 @click.command()
 @click.argument("profile", metavar="PROFILE")
-@click.argument("args", nargs=-1, metavar="[-- ARGS]...")
-@click.option("--command", "command", metavar="CMD", help="The program to start [default: claude on PATH].")
+@click.argument("args", nargs=-1, metavar="[ARGS]")
+@click.option(
+    "--command", "command", metavar="CMD", help="The program to start [default: claude, from the search path]."
+)
 @some_profile_options("gateway_url", "key_stdin", "allow_insecure")
 @root_options
 def run(
