@@ -4,11 +4,14 @@ is written; the key is never in its argv."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 from typing import Any
@@ -33,10 +36,13 @@ report = {
     "environment_key": os.environ.get("BIFROST_VIRTUAL_KEY"),
 }
 out = os.environ["CHILD_REPORT"]
+received = []
 def done(signo, frame):
+    received.append(signo)
     with open(out + ".signal", "w") as handle:
-        handle.write(str(signo))
-    sys.exit(40 + signo)
+        handle.write(" ".join(map(str, received)))
+    if os.environ.get("CHILD_WAIT") != "count":
+        sys.exit(40 + signo)
 for signo in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
     signal.signal(signo, done)
 with open(out + ".tmp", "w") as handle:
@@ -47,6 +53,9 @@ if os.environ.get("CHILD_WAIT"):
         os.kill(os.getpid(), signal.SIGKILL)
     for _ in range(600):
         time.sleep(0.1)
+        if received and os.environ["CHILD_WAIT"] == "count":
+            time.sleep(1)  # a second copy of the signal would arrive meanwhile
+            sys.exit(40 + len(received))
 sys.exit(int(os.environ.get("CHILD_EXIT", "0")))
 """
 
@@ -92,7 +101,9 @@ def test_the_key_in_place_is_used(scratch: Scratch, child: tuple[Path, Path]) ->
     assert scratch.tree() == before
 
 
-def start(scratch: Scratch, script: Path, report_path: Path, wait: str) -> subprocess.Popen[str]:
+def start(
+    scratch: Scratch, script: Path, report_path: Path, wait: str, terminal: int | None = None
+) -> subprocess.Popen[str]:
     env = {name: value for name, value in os.environ.items() if name not in SCRUBBED_ENV}
     env.update(
         HOME=str(scratch.root / "real-home"),
@@ -102,7 +113,17 @@ def start(scratch: Scratch, script: Path, report_path: Path, wait: str) -> subpr
         CHILD_WAIT=wait,
     )
     command = [sys.executable, "-m", "claude_bifrost_cfg", "run", "local", "--command", str(script)]
-    return subprocess.Popen(command, env=env, cwd=scratch.project, stderr=subprocess.PIPE, text=True)
+    if terminal is None:
+        return subprocess.Popen(command, env=env, cwd=scratch.project, stderr=subprocess.PIPE, text=True)
+
+    def controlling_terminal() -> None:  # a session of its own, with the terminal as a shell gives it
+        os.setsid()
+        fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
+
+    return subprocess.Popen(
+        command, env=env, cwd=scratch.project, stdin=terminal, stdout=terminal, stderr=subprocess.PIPE,
+        text=True, preexec_fn=controlling_terminal,
+    )  # fmt: skip
 
 
 def ready(report_path: Path) -> dict[str, Any]:
@@ -129,6 +150,24 @@ def test_signals_are_passed_on_and_the_folder_goes(
     assert not Path(report["settings"]).parent.exists()
     assert "Traceback" not in stderr
     assert scratch.tree() == before
+
+
+def test_ctrl_c_at_the_terminal_reaches_the_client_once(scratch: Scratch, child: tuple[Path, Path]) -> None:
+    """The terminal sends SIGINT to its whole foreground group, cbcfg and the client: passing it on
+    as well would make it two (Claude Code exits on a second Ctrl-C)."""
+    script, report_path = child
+    main, terminal = pty.openpty()
+    try:
+        process = start(scratch, script, report_path, "count", terminal)
+        report = ready(report_path)
+        os.write(main, b"\x03")  # Ctrl-C typed at the terminal
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        os.close(terminal)
+        os.close(main)
+    assert Path(str(report_path) + ".signal").read_text() == str(int(signal.SIGINT))
+    assert process.returncode == 41, stderr  # the client saw one SIGINT
+    assert not Path(report["settings"]).parent.exists()
 
 
 def test_a_client_killed_by_a_signal_is_128_plus_n(scratch: Scratch, child: tuple[Path, Path]) -> None:
