@@ -179,7 +179,8 @@ def remove_owned(
     guarded = [
         Guarded(r.planned.current.path, r.shown, r.planned.current.target.claude_lock, r.changed) for r in removals
     ]
-    done = run_transaction(layout.state_dir, guarded, plan_again, "remove", "", None, lock_timeout, on_wait)
+    profiles = ",".join(sorted({r.previous.profile for r in removals}))  # what the set takes out
+    done = run_transaction(layout.state_dir, guarded, plan_again, "remove", profiles, None, lock_timeout, on_wait)
     forgotten = [r.previous for r in fresh if r.record is None]
     said = forget_key(layout, forgotten, write=True)
     return Removed(tuple(fresh), True, done.backup, said)

@@ -95,6 +95,7 @@ def test_json_shape(scratch: Scratch) -> None:
     }
     listed = scratch.cbcfg("rollback", "--list", "--json").json["sets"]
     assert listed[0]["id"] == report["backup_set"] and listed[0]["command"] == "remove"
+    assert listed[0]["profile"] == "local"
 
 
 def test_a_key_changed_by_hand_is_left_alone_and_reported(scratch: Scratch) -> None:

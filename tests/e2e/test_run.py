@@ -21,6 +21,7 @@ from tests.e2e.harness import KEY_A, MESSAGES, SESSION_HEADER, Scenario, key_hea
 pytestmark = pytest.mark.e2e
 
 BEDROCK_OPUS = "bedrock/global.anthropic.claude-opus-4-6-v1"  # the bedrock profile's pin (the default model)
+BEDROCK_SONNET = "bedrock/global.anthropic.claude-sonnet-4-6"
 USERS_SETTINGS = '{\n  "theme": "dark",\n  "env": {"MINE": "1"}\n}\n'
 # Where the client keeps its own state (it writes there on every run, with or without cbcfg).
 CLIENT_STATE = (
@@ -67,6 +68,14 @@ def test_run_routes_one_process_and_writes_nothing_global(scenario: Scenario) ->
     assert requests, "the client sent no Messages request to the gateway"
     assert key_headers(requests[-1]) == {"x-api-key": KEY_A}
     assert requests[-1].json()["model"] == BEDROCK_OPUS  # the profile's pin for the default model
+    sonnet = scenario.cbcfg(
+        "run", "bedrock", "--home", str(scenario.home), "--gateway-url", scenario.gateway.url,
+        "--", "-p", "say hi", "--output-format", "json", "--model", "sonnet",
+        key=KEY_A, env=path_env(scenario),
+    )  # fmt: skip
+    session = json.loads(sonnet.stdout)["session_id"]
+    asked = [r for r in scenario.gateway.requests_to(MESSAGES, "POST") if r.headers.get(SESSION_HEADER) == session]
+    assert asked and asked[-1].json()["model"] == BEDROCK_SONNET  # the profile's sonnet pin
     assert scenario.other.requests == []
     mcp = [r for r in scenario.gateway.requests if r.route == "/mcp"]
     assert mcp and {r.virtual_key for r in mcp} == {KEY_A}  # the profile's MCP entry, with the key
