@@ -114,6 +114,10 @@ def test_a_key_changed_by_hand_is_left_alone_and_reported(scratch: Scratch) -> N
         {"pointer": "/env/ANTHROPIC_BASE_URL", "reason": "changed since cbcfg set it and no longer wanted; left alone"}
     ]
     assert entry["forgotten"] is False and result.json["summary"]["drift"] == 1
+    assert result.stderr == (
+        "cbcfg: warning: ~/.claude/settings.json: /env/ANTHROPIC_BASE_URL "
+        "changed since cbcfg set it and no longer wanted; left alone\n"
+    )
     env = read_json(scratch.settings)["env"]
     assert env == {"FOO": "1", "BAR": "2", "ANTHROPIC_BASE_URL": "https://my-own-gateway.example/anthropic"}
 

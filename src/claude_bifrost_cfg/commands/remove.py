@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import ExitCode, RefusedError
-from ..output import Printer, emit_json, notice, redact_value
+from ..output import Printer, emit_json, notice, redact_value, warning
 from ..removal import Removal, chosen_records, forget_key, plan_removals, remove_owned
 from .common import RootOptions, confirm, root_options
 
@@ -93,6 +93,9 @@ def remove(roots: RootOptions, targets: tuple[str, ...], dry_run: bool, check: b
     drift = sum(len(r.planned.plan.drift) for r in removals)
     changed = sum(1 for r in removals if r.changed)
     if roots.json_output:
+        for r in removals:  # on stderr too: what runs cbcfg (Ansible) passes warnings on
+            for item in r.planned.plan.drift:
+                warning(f"{r.shown}: {item.pointer} {item.reason}")
         emit_json(
             {
                 "command": "remove",
