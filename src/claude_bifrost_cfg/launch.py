@@ -144,7 +144,7 @@ def run_client(
         def unblock() -> None:  # the child starts with the mask cbcfg had
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
 
-        child = subprocess.Popen(argv, env=dict(env), preexec_fn=unblock)
+        child = _start(argv, env, preexec_fn=unblock)
         return exit_status(wait_forwarding(child))
 
 
@@ -154,7 +154,7 @@ def _run_with_handlers(
     """Where ``sigwaitinfo`` is missing: SIGTERM and SIGHUP passed on by handlers; SIGINT ignored
     (Ctrl-C reaches the client from the terminal by itself)."""
     with private_folder() as folder:
-        child = subprocess.Popen(client_argv(program, _write_all(folder, files), args), env=dict(env))
+        child = _start(client_argv(program, _write_all(folder, files), args), env)
 
         def forward(signo: int, frame: object) -> None:
             with contextlib.suppress(ProcessLookupError):
@@ -168,6 +168,13 @@ def _run_with_handlers(
         finally:
             for signo, handler in previous.items():
                 signal.signal(signo, handler)
+
+
+def _start(argv: Sequence[str], env: Mapping[str, str], **options: Any) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(list(argv), env=dict(env), **options)
+    except OSError as exc:
+        raise NotFoundError(f"{argv[0]}: cannot start it ({exc.strerror or exc})", INSTALL_HINT) from None
 
 
 def _write_all(folder: Path, files: Mapping[str, Mapping[str, Any]]) -> dict[str, Path]:

@@ -202,3 +202,12 @@ def test_an_unknown_profile_starts_nothing(scratch: Scratch, child: tuple[Path, 
     result = scratch.process("run", "nosuch", "--command", str(script), env={"CHILD_REPORT": str(report_path)})
     assert result.exit_code == 4 and result.error_line().startswith("cbcfg: error: no profile named 'nosuch'")
     assert not report_path.exists()
+
+
+def test_a_program_that_cannot_start_is_one_line(scratch: Scratch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    broken = tmp_path_factory.mktemp("broken") / "claude"
+    broken.write_text("#!/no/such/interpreter\n")
+    broken.chmod(0o755)
+    result = scratch.process("run", "local", "--command", str(broken), key=KEY)
+    assert result.exit_code == 9
+    assert result.error_line().startswith(f"cbcfg: error: {broken}: cannot start it (No such file or directory)")
