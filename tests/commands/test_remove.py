@@ -179,3 +179,22 @@ def test_no_at_the_prompt_is_a_plain_line_and_yes_removes(scratch: Scratch) -> N
     code, output = answered(scratch, "y", "remove")
     assert code == 0, output
     assert not scratch.settings.exists()
+
+
+def test_a_created_file_the_user_added_to_is_kept(scratch: Scratch) -> None:
+    apply(scratch, "local", "code")
+    document = read_json(scratch.settings)
+    document["theme"] = "dark"
+    scratch.settings.write_text(json.dumps(document, indent=2) + "\n")
+    assert scratch.cbcfg("remove", "--yes").exit_code == 0
+    assert read_json(scratch.settings) == {"theme": "dark"}
+
+
+def test_a_file_the_user_made_again_after_cbcfg_removed_it_is_kept(scratch: Scratch) -> None:
+    apply(scratch, "local", "code")  # created by cbcfg
+    assert scratch.cbcfg("remove", "--yes").exit_code == 0
+    assert not scratch.settings.exists()
+    write(scratch.settings, b"{}\n")  # the user's own, now
+    apply(scratch, "local", "code")
+    assert scratch.cbcfg("remove", "--yes").exit_code == 0
+    assert scratch.settings.read_bytes() == b"{}\n"
