@@ -29,6 +29,8 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "apply": ("claude_bifrost_cfg.commands.apply:apply", "Apply a profile: merge it into its files, after a diff."),
     "status": ("claude_bifrost_cfg.commands.status:status", "Per file: which profile cbcfg applied, and drift."),
     "rollback": ("claude_bifrost_cfg.commands.rollback:rollback", "Restore a backup set (the newest by default)."),
+    "remove": ("claude_bifrost_cfg.commands.remove:remove", "Take out every key cbcfg set (undo: rollback)."),
+    "run": ("claude_bifrost_cfg.commands.run:run", "Start Claude Code with a profile, for that one process."),
     "explain": ("claude_bifrost_cfg.commands.explain:explain", "Which value of each setting wins, from which layer."),
     "doctor": ("claude_bifrost_cfg.commands.doctor:doctor", "Prove that Claude will reach Bifrost."),
     "export": ("claude_bifrost_cfg.commands.export:export", "A profile's managed settings for MDM (Jamf, Intune)."),
