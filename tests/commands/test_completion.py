@@ -76,6 +76,8 @@ def test_commands_profiles_targets_and_sets(scratch: Scratch, shell: str) -> Non
     assert protocol(scratch, shell, "cbcfg rollback ") == [set_id]
     assert "team" in protocol(scratch, shell, "cbcfg export ")
     assert "team" in protocol(scratch, shell, "cbcfg doctor -p ")
+    assert "team" in protocol(scratch, shell, "cbcfg run ")
+    assert protocol(scratch, shell, "cbcfg remove -t code-") == [t for t in TARGETS if t.startswith("code-")]
     assert protocol(scratch, shell, "cbcfg completion ") == ["bash", "zsh", "fish", "powershell"]
     assert "models.opus" in protocol(scratch, shell, "cbcfg profile set team mod")
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..completion import complete_target_names
 from ..errors import ExitCode, RefusedError
 from ..output import Printer, emit_json, notice, redact_value, warning
 from ..removal import Removal, chosen_records, forget_key, plan_removals, remove_owned
@@ -57,7 +58,15 @@ def print_removals(printer: Printer, removals: Sequence[Removal]) -> None:
 
 
 @click.command()
-@click.option("--target", "-t", "targets", multiple=True, metavar="NAME", help="Only this target (repeatable).")
+@click.option(
+    "--target",
+    "-t",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=complete_target_names,
+    help="Only this target (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be removed; write nothing.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 0 if there is nothing to remove, 10 if there is.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (scripts).")

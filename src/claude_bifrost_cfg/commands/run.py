@@ -6,11 +6,12 @@ import os
 
 import click
 
+from ..completion import complete_profile_names
 from .common import RootOptions, read_key, root_options, some_profile_options, sources
 
 
 @click.command()
-@click.argument("profile", metavar="PROFILE")
+@click.argument("profile", metavar="PROFILE", shell_complete=complete_profile_names)
 @click.argument("args", nargs=-1, metavar="[ARGS]")
 @click.option(
     "--command", "command", metavar="CMD", help="The program to start [default: claude, from the search path]."
