@@ -97,7 +97,7 @@ def managed_files(layout: Layout) -> list[Path]:
     links, whose names end in ``.json`` (case matters) and do not start with a dot, sorted as
     JavaScript sorts strings (by UTF-16 code units).
     """
-    drop_ins = layout.managed_dir / "managed-settings.d"
+    drop_ins = layout.managed_drop_ins
     try:
         entries = list(os.scandir(drop_ins))
     except OSError:  # absent, not a folder, or unreadable: the client reads no drop-in either
