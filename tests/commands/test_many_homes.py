@@ -74,7 +74,7 @@ def test_a_failing_home_is_reported_and_the_others_go_on(scratch: Scratch) -> No
 
 
 def test_check_and_dry_run_write_nothing(scratch: Scratch) -> None:
-    homes, listing = _homes(scratch, ["alice", "bob"])
+    _, listing = _homes(scratch, ["alice", "bob"])
     before = scratch.tree()
     dry = scratch.cbcfg("apply", "local", "-t", "code", "--homes-from", str(listing), "--dry-run", "--json", key=KEY)
     assert dry.exit_code == 0 and all(entry["report"]["pending"] for entry in dry.json["homes"])
