@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ..errors import BadFileError, ExitCode, RefusedError, UsageError
+from ..layout import Layout
 from ..output import Printer, emit_json, notice
 from ..workflow import HomeOutcome, Request, apply_to_homes, read_homes
 from .common import ProfileOptions, RootOptions, build_layout, read_key, sources
@@ -49,7 +49,7 @@ def apply_homes(
         raise RefusedError("applying to many homes is not confirmed home by home", "pass --yes (or --dry-run first)")
     key = read_key(chosen.key_stdin)  # once: the same new key for every home; else each keeps its own
 
-    def build(layout: Any) -> Request:
+    def build(layout: Layout) -> Request:
         return build_request(
             chosen.profile,
             layout,
