@@ -224,3 +224,20 @@ def test_a_bad_policy_file_is_one_line(scratch: Scratch) -> None:
         assert result.exit_code == 3 and "--policy-file" in result.error_line()
     missing = scratch.cbcfg("explain", "--policy-file", str(scratch.root / "absent.reg"))
     assert missing.exit_code == 3
+
+
+def test_doctor_warns_when_an_exported_hklm_policy_would_hide_cbcfgs_drop_in(scratch: Scratch) -> None:
+    root = ("--system-root", str(scratch.system_root))
+    assert scratch.cbcfg("apply", "local", "-t", "managed-dropin", *root, "--yes").exit_code == 0
+    policy = scratch.root / "team.reg"
+    assert scratch.cbcfg("export", "bedrock", "-f", "reg", "-o", str(policy)).exit_code == 0
+
+    doctor = scratch.cbcfg("doctor", "--no-network", "--json", *root, "--policy-file", str(policy))
+
+    warnings = [
+        r["message"] for r in doctor.json["results"] if r["level"] == "warning" and "is ignored" in r["message"]
+    ]
+    assert len(warnings) == 1 and "50-cbcfg.json is ignored" in warnings[0] and "(profile local)" in warnings[0]
+    assert any(r["level"] == "info" and "HKLM" in r["message"] for r in doctor.json["results"])
+    without = scratch.cbcfg("doctor", "--no-network", "--json", *root)
+    assert not [r for r in without.json["results"] if "is ignored" in r["message"]]

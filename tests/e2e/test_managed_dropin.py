@@ -47,3 +47,9 @@ def test_the_users_client_reads_cbcfgs_drop_in_over_the_org_file(scenario: Scena
 
     assert turn.gateway is scenario.other  # the drop-in's ANTHROPIC_BASE_URL beat the base file's
     assert key_headers(turn.request) == {"x-api-key": KEY_B}
+
+    # explain, run as the user, names the layer the client used.
+    report = json.loads(scenario.cbcfg("explain", "ANTHROPIC_BASE_URL", "--json", *scenario.roots()).stdout)
+    [row] = report["settings"]
+    assert row["value"] == scenario.other.anthropic_url and row["file"] == str(drop_in)
+    assert [s["file"] for s in row["shadowed"]] == [str(org)]
