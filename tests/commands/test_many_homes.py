@@ -102,3 +102,16 @@ def test_misuse_is_one_line_and_writes_nothing(scratch: Scratch) -> None:
     after = scratch.tree()
     del after["empty.txt"]
     assert after == before  # nothing else appeared, nothing changed
+
+
+def test_the_human_report_names_each_home_and_failures_go_to_stderr(scratch: Scratch) -> None:
+    homes, listing = _homes(scratch, ["alice"])
+    missing = scratch.root / "homes" / "gone"
+    write(listing, listing.read_text("utf-8") + f"{missing}\n")
+    result = scratch.cbcfg("apply", "local", "-t", "code", "--homes-from", str(listing), "--yes", key=KEY)
+    assert result.exit_code == 5
+    assert f"{homes[0]}: applied, 1 file(s) changed" in result.stdout
+    assert result.error_line() == (
+        f"cbcfg: error: {missing}: home {missing} is not a folder — create the user (and their home) first, "
+        "or drop the line"
+    )

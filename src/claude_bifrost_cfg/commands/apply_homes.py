@@ -89,9 +89,9 @@ def apply_homes(
             }
         )
     else:
-        printer = Printer(sys.stdout)
-        for outcome in outcomes:
-            printer.line(*_line(outcome, write))
+        printer, errors = Printer(sys.stdout), Printer(sys.stderr)
+        for outcome in outcomes:  # a failed home as the one error line, on stderr, naming the home
+            (errors if outcome.error else printer).line(*_line(outcome, write))
     failed = next((code for code in codes if code), 0)
     if failed:
         raise click.exceptions.Exit(failed)
@@ -123,7 +123,7 @@ def _exit_code(outcome: HomeOutcome, check: bool) -> int:
 def _line(outcome: HomeOutcome, write: bool) -> tuple[str, str | None]:
     home = outcome.layout.home
     if outcome.error is not None:
-        return f"{home}: error: {outcome.error.line()}", "red"
+        return f"cbcfg: error: {home}: {outcome.error.line()}", None
     result = outcome.result
     assert result is not None
     if result.applied:
