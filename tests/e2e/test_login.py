@@ -27,7 +27,6 @@ PINS = {
     "ANTHROPIC_DEFAULT_HAIKU_MODEL": "bedrock/global.anthropic.claude-haiku-4-5-20251001-v1:0",
 }
 MESSAGES = "/claude-code/v1/messages"
-POINTER = "\u276f"  # the client's selection mark
 USER_CODE = re.compile(r"Code:\s+([B-DF-HJ-NP-TV-XZ]{4}-[B-DF-HJ-NP-TV-XZ]{4})")
 
 
@@ -50,16 +49,20 @@ def tty_folder(scenario: Scenario) -> Iterator[Path]:
     folder.rmdir()
 
 
-def start_client(scenario: Scenario, folder: Path) -> Tmux:
+def start_client(scenario: Scenario, folder: Path, *, managed: bool = False) -> Tmux:
     """The real `claude`, interactive, in the project folder: inside the loopback-only namespace,
-    as the user, with the scratch /etc/claude-code; tmux itself runs there too, as the user."""
-    managed = scenario.no_managed if scenario.isolation.mnt else None
-    wrap = isolated_command([], scenario.isolation, [scenario.gateway.port], managed, scenario.account)
+    as the user, with the scratch /etc/claude-code (cbcfg's managed folder, or an empty one); tmux
+    itself runs there too, as the user."""
+    if managed:
+        shown_managed: Path | None = scenario.managed_dir
+    else:
+        shown_managed = scenario.no_managed if scenario.isolation.mnt else None
+    wrap = isolated_command([], scenario.isolation, [scenario.gateway.port], shown_managed, scenario.account)
     control = scenario.account.command([]) if scenario.account else []
     env = dict(BASE_ENV, HOME=str(scenario.home))
-    return Tmux.start(
-        wrap, [str(scenario.claude.binary)], env=env, cwd=scenario.project, socket=folder / "tmux.sock", control=control
-    )
+    socket = folder / f"tmux-{len(list(folder.iterdir()))}.sock"
+    program = [str(scenario.claude.binary)]
+    return Tmux.start(wrap, program, env=env, cwd=scenario.project, socket=socket, control=control)
 
 
 def files_holding(root: Path, secret: str) -> list[Path]:
@@ -70,25 +73,39 @@ def files_holding(root: Path, secret: str) -> list[Path]:
     return found
 
 
-def test_gateway_sign_in_device_flow_inference_and_logout(scenario: Scenario, tty_folder: Path) -> None:
+@pytest.mark.parametrize("placement", ["user", "managed"])
+def test_gateway_sign_in_device_flow_inference_refresh_and_logout(
+    scenario: Scenario, tty_folder: Path, placement: str
+) -> None:
     gw, login = scenario.gateway, scenario.gateway.login
-    if scenario.isolation.net is False and not is_ci():
+    if not scenario.isolation.net and not is_ci():
         pytest.skip(f"e2e: the interactive client needs the loopback-only namespace here: {scenario.isolation.reason}")
+    managed = placement == "managed"
+    if managed and not scenario.isolation.mnt:
+        pytest.skip(f"e2e: a scratch /etc/claude-code needs a mount namespace: {scenario.isolation.reason}")
+    login.access_ttl = 20  # shorter than the client's refresh margin: it refreshes before each use
 
     # ---- cbcfg's part ------------------------------------------------------------------------
-    # TODO(merge): replace this hand-written file with the real command once `keys` lands:
-    #     scenario.cbcfg("apply", "<profile>", "--key-mode", "login", "--yes", *scenario.roots(),
-    #                    "--gateway-url", gw.url)   # no key at all
+    # TODO(merge): replace these hand-written files with the real command once `keys` lands:
+    #     user:    scenario.cbcfg("apply", "<profile>", "--key-mode", "login", "--yes", *scenario.roots(),
+    #                             "--gateway-url", gw.url)            # no key at all
+    #     managed: the same with "--target", "managed", as_root=True (scenario.apply does both)
     # and keep every assertion below (the settings must carry these three things).
     settings = {
         "forceLoginMethod": "gateway",
         "forceLoginGatewayUrl": login.base_url,
         "env": dict(PINS),
     }
-    scenario.write_as_user(scenario.home / ".claude" / "settings.json", json.dumps(settings, indent=2) + "\n")
+    text = json.dumps(settings, indent=2) + "\n"
+    if managed:
+        scenario.managed_dir.mkdir(parents=True, exist_ok=True)
+        (scenario.managed_dir / "managed-settings.json").write_text(text, encoding="utf-8")
+        (scenario.managed_dir / "managed-settings.json").chmod(0o644)
+    else:
+        scenario.write_as_user(scenario.home / ".claude" / "settings.json", text)
     # ---- end of cbcfg's part -----------------------------------------------------------------
 
-    with start_client(scenario, tty_folder) as tty:
+    with start_client(scenario, tty_folder, managed=managed) as tty:
 
         def shown(*texts: str, timeout: float = 45) -> str:
             return tty.wait_for(*texts, timeout=timeout)
@@ -103,15 +120,17 @@ def test_gateway_sign_in_device_flow_inference_and_logout(scenario: Scenario, tt
         shown("Enter to connect")
         screen = tty.screen()
         assert "Cloud gateway" in screen and login.base_url in screen, context()
-        assert "from your settings file" in screen, context()
+        if managed:
+            assert "set by managed settings" in screen and "Esc to go back" not in screen, context()
+        else:
+            assert "from your settings file" in screen and "Esc to go back" in screen, context()
         tty.press("Enter")
 
         # Discovery, then the trust prompt for the loopback gateway ("No" is preselected).
         shown("Trust gateway 127.0.0.1?")
         assert gw.requests_to("/claude-code/.well-known/oauth-authorization-server", "GET"), context()
         assert "http-loopback" in tty.screen(), context()
-        tty.press("Up")
-        shown(f"{POINTER} Yes, trust this gateway")
+        tty.select("Yes, trust this gateway", key="Up")
         tty.press("Enter")
 
         # The device flow: the code on screen is the one the gateway handed out; polls are pending.
@@ -128,31 +147,35 @@ def test_gateway_sign_in_device_flow_inference_and_logout(scenario: Scenario, tt
         shown("Connected to Cloud gateway")
         ((access, refresh),) = login.issued
 
-        # Where the credential lands: ~/.claude/.credentials.json, the user's, 0600.
+        # Where the credential lands: ~/.claude/.credentials.json, the user's, 0600, and nowhere else.
         credentials = scenario.home / ".claude" / ".credentials.json"
         info = credentials.stat()
         assert stat.S_IMODE(info.st_mode) == 0o600, oct(info.st_mode)
         if scenario.account is not None:
             assert info.st_uid == scenario.account.uid
-        held = files_holding(scenario.home, access)
-        assert held == [credentials], held
+        stored = json.loads(credentials.read_text(encoding="utf-8"))
+        assert stored["gatewayTrust"] == {"127.0.0.1": "http-loopback"}, stored.keys()
+        assert stored["enterpriseGateway"]["url"] == login.base_url
+        signed_in = stored["enterpriseGateway"]
+        assert signed_in["jwt"] == access and signed_in["idpRefreshToken"] == refresh
+        assert files_holding(scenario.home, access) == [credentials]
         assert files_holding(scenario.home, refresh) == [credentials]
 
         # The rest of the first start: security notes, the folder trust prompt ("No, exit" preselected).
         tty.press("Enter")
         shown("Security notes")
         tty.press("Enter")
-        shown("Yes, I trust this folder")
-        tty.press("Down")
-        shown(f"{POINTER} Yes, I trust this folder")
+        tty.select("Yes, I trust this folder", key="Down")
         tty.press("Enter")
 
-        # The session fetches the gateway's managed settings with the token.
+        # The session refreshes the short-lived token, then fetches the gateway's managed settings with it.
         login.wait_for(lambda: gw.requests_to("/claude-code/managed/settings", "GET"), timeout=30)
+        refreshes = [r for r in gw.requests_to("/claude-code/oauth/token") if b"grant_type=refresh_token" in r.body]
+        assert refreshes and f"refresh_token={refresh}".encode() in refreshes[0].body, context()
         for request in gw.requests_to("/claude-code/managed/settings"):
-            assert request.headers.get("authorization") == f"Bearer {access}", request
+            assert request.headers.get("authorization", "").removeprefix("Bearer ") in login.access_tokens, request
 
-        # Inference: /claude-code/v1/messages, the gateway's token as Bearer, the profile's Opus pin.
+        # Inference: /claude-code/v1/messages, the gateway's latest token as Bearer, the profile's Opus pin.
         shown("auto mode", "? for shortcuts")
         tty.send_text("say hi")
         tty.press("Enter")
@@ -161,23 +184,36 @@ def test_gateway_sign_in_device_flow_inference_and_logout(scenario: Scenario, tt
         except TimeoutError:
             raise AssertionError(f"no inference request\n{context()}") from None
         shown("● hi")
+        latest_access, latest_refresh = login.issued[-1]
+        assert messages[-1].headers.get("authorization") == f"Bearer {latest_access}", messages[-1].headers
         for request in messages:
-            assert request.headers.get("authorization") == f"Bearer {access}", request.headers
+            assert request.headers["authorization"].removeprefix("Bearer ") in login.access_tokens
             assert "x-api-key" not in request.headers and "x-bf-vk" not in request.headers, request.headers
-            assert not request.headers["authorization"].removeprefix("Bearer ").startswith(KEY_PREFIX)
         assert messages[-1].json()["model"] == PINS["ANTHROPIC_DEFAULT_OPUS_MODEL"], messages[-1].json()["model"]
         assert not gw.requests_to("/anthropic/v1/messages"), "inference went to /anthropic, not /claude-code"
 
-        # /logout: both tokens revoked at the revocation endpoint; the credentials file is gone.
+        # /logout: the access and the refresh token revoked; the client exits; the credentials are gone.
+        latest_access, latest_refresh = login.issued[-1]
         tty.send_text("/logout")
         tty.press("Enter")
-        login.wait_for(lambda: refresh in login.revoked, timeout=30)
+        login.wait_for(lambda: latest_refresh in login.revoked, timeout=30)
         shown("Successfully logged out")
-        assert access in login.revoked, login.revoked
+        assert latest_access in login.revoked, login.revoked
         revokes = gw.requests_to("/claude-code/oauth/revoke", "POST")
         assert any(b"token_type_hint=refresh_token" in r.body for r in revokes), revokes
         assert not credentials.exists()
-        assert files_holding(scenario.home, access) == [] and files_holding(scenario.home, refresh) == []
+        for token in {t for pair in login.issued for t in pair}:
+            assert files_holding(scenario.home, token) == [], token
+
+    # Started again, the client asks for the sign-in: nothing of the old one was kept.
+    issued = len(login.issued)
+    with start_client(scenario, tty_folder, managed=managed) as tty:
+        # hasCompletedOnboarding stays false in ~/.claude.json after the first session: the theme again.
+        if tty.wait_for("Choose the text style", "Enter to connect", timeout=45) == "Choose the text style":
+            tty.press("Enter")
+            tty.wait_for("Enter to connect", timeout=45)
+        assert "Cloud gateway" in tty.screen(), tty.describe()
+        assert len(login.issued) == issued and not gw.requests_to(MESSAGES + "x")
 
     assert login.unknown == [], [f"{r.method} {r.path}" for r in login.unknown]
     # No virtual key anywhere: none was ever configured, and the client sent none.

@@ -130,6 +130,19 @@ class Tmux:
             time.sleep(0.2)
         raise AssertionError(f"the screen never showed {texts!r} within {timeout:g} s:\n{self.describe(shown)}")
 
+    def select(self, option: str, *, key: str = "Down", pointer: str = "\u276f", tries: int = 8) -> None:
+        """Move a menu's pointer to `option` with `key`, checking the screen before each press (a key
+        pressed while the menu is still being drawn is lost)."""
+        self.wait_for(option)
+        for _ in range(tries):
+            if f"{pointer} {option}" in self.screen():
+                return
+            self.press(key)
+            deadline = time.monotonic() + 1.5
+            while time.monotonic() < deadline and f"{pointer} {option}" not in self.screen():
+                time.sleep(0.1)
+        raise AssertionError(f"could not move the pointer to {option!r}:\n{self.describe()}")
+
     def describe(self, shown: str | None = None) -> str:
         return f"--- screen ---\n{self.screen() if shown is None else shown}\n--- end of screen ---"
 
