@@ -9,13 +9,14 @@ import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.claude_client import BASE_ENV, is_ci, isolated_command
-from tests.e2e.harness import Scenario
+from tests.e2e.harness import KEY_A, Scenario
 from tests.e2e.tmux import Tmux, TmuxUnavailable, tmux_binary
 from tests.support.gateway import KEY_PREFIX
 
@@ -228,3 +229,21 @@ def test_gateway_sign_in_device_flow_inference_refresh_and_logout(
     # No virtual key anywhere: none was ever configured, and the client sent none.
     assert not any(r.virtual_key for r in gw.requests), [r.path for r in gw.requests if r.virtual_key]
     assert files_holding(scenario.home, KEY_PREFIX) == []
+
+
+def test_a_static_virtual_key_on_claude_code_is_refused_and_the_client_stops_at_once(scenario: Scenario) -> None:
+    """Bifrost takes only its own sign-in token on /claude-code/v1/*: a client pointed there with a
+    virtual key gets 401 `x-should-retry: false` and gives up at once instead of retrying."""
+    gw = scenario.gateway
+    settings = {"env": {"ANTHROPIC_BASE_URL": gw.login.base_url, "ANTHROPIC_AUTH_TOKEN": KEY_A}}
+    scenario.write_as_user(scenario.home / ".claude" / "settings.json", json.dumps(settings, indent=2) + "\n")
+    started = time.monotonic()
+    result = scenario.client().prompt()
+    elapsed = time.monotonic() - started
+    sent = gw.requests_to(MESSAGES, "POST")
+    assert sent and all(r.headers.get("authorization") == f"Bearer {KEY_A}" for r in sent), result.describe()
+    assert result.returncode != 0 and result.returncode != -9, result.describe()
+    assert len(sent) == 1 and elapsed < 20, f"{len(sent)} requests in {elapsed:.1f} s\n{result.describe()}"
+    assert gw.login.issued == []
+    data = result.json()  # Bifrost's message reaches the user as it is
+    assert data["api_error_status"] == 401 and "sign in again with /login" in data["result"], result.describe()
