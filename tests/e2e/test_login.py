@@ -10,8 +10,9 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,11 +110,21 @@ def test_gateway_sign_in_device_flow_inference_refresh_and_logout(
     with start_client(scenario, tty_folder, managed=managed) as tty:
 
         def shown(*texts: str, timeout: float = 45) -> str:
-            return tty.wait_for(*texts, timeout=timeout)
+            try:
+                return tty.wait_for(*texts, timeout=timeout)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}\n{context()}") from None
 
         def context() -> str:
-            routes = "\n".join(f"  {r.method} {r.path}" for r in gw.requests)
+            routes = "\n".join(f"  {r.method} {r.path} {r.body[:80]!r}" for r in gw.requests)
             return f"{tty.describe()}\n--- requests ---\n{routes}\n--- unknown ---\n{login.unknown}"
+
+        def arrives(what: Callable[[], Any], timeout: float = 45) -> Any:
+            """Wait for the gateway to see something; on timeout the screen and requests."""
+            try:
+                return login.wait_for(what, timeout=timeout)
+            except TimeoutError:
+                raise AssertionError(f"not within {timeout:g} s\n{context()}") from None
 
         # First start: the theme, then straight to the gateway sign-in (forceLoginMethod skips the picker).
         shown("Choose the text style")
@@ -142,8 +153,8 @@ def test_gateway_sign_in_device_flow_inference_refresh_and_logout(
         assert found.group(1) == grant.user_code and grant.surface == "claude_code", context()
         (start,) = gw.requests_to("/claude-code/oauth/device_authorization", "POST")
         assert start.body == b"surface=claude_code", start
-        login.wait_for(lambda: gw.requests_to("/claude-code/oauth/token", "POST"), timeout=20)
-        assert not login.issued, "tokens before the approval"
+        arrives(lambda: gw.requests_to("/claude-code/oauth/token", "POST"))
+        assert not login.issued, f"tokens before the approval\n{context()}"
         login.approve(found.group(1))
         shown("Connected to Cloud gateway")
         ((access, refresh),) = login.issued
@@ -170,7 +181,7 @@ def test_gateway_sign_in_device_flow_inference_refresh_and_logout(
         tty.press("Enter")
 
         # The session refreshes the short-lived token, then fetches the gateway's managed settings with it.
-        login.wait_for(lambda: gw.requests_to("/claude-code/managed/settings", "GET"), timeout=30)
+        arrives(lambda: gw.requests_to("/claude-code/managed/settings", "GET"))
         refreshes = [r for r in gw.requests_to("/claude-code/oauth/token") if b"grant_type=refresh_token" in r.body]
         assert refreshes and f"refresh_token={refresh}".encode() in refreshes[0].body, context()
         for request in gw.requests_to("/claude-code/managed/settings"):
@@ -180,10 +191,7 @@ def test_gateway_sign_in_device_flow_inference_refresh_and_logout(
         shown("auto mode", "? for shortcuts")
         tty.send_text("say hi")
         tty.press("Enter")
-        try:
-            messages = login.wait_for(lambda: gw.requests_to(MESSAGES, "POST"), timeout=45)
-        except TimeoutError:
-            raise AssertionError(f"no inference request\n{context()}") from None
+        messages = arrives(lambda: gw.requests_to(MESSAGES, "POST"))
         shown("● hi")
         latest_access, latest_refresh = login.issued[-1]
         assert messages[-1].headers.get("authorization") == f"Bearer {latest_access}", messages[-1].headers
@@ -197,7 +205,7 @@ def test_gateway_sign_in_device_flow_inference_refresh_and_logout(
         latest_access, latest_refresh = login.issued[-1]
         tty.send_text("/logout")
         tty.press("Enter")
-        login.wait_for(lambda: latest_refresh in login.revoked, timeout=30)
+        arrives(lambda: latest_refresh in login.revoked)
         shown("Successfully logged out")
         assert latest_access in login.revoked, login.revoked
         revokes = gw.requests_to("/claude-code/oauth/revoke", "POST")
