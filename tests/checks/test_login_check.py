@@ -123,3 +123,13 @@ def test_doctor_ignores_a_project_that_asks_for_the_sign_in(scratch: Scratch, ga
     write(scratch.project / ".claude" / "settings.json", json.dumps(settings) + "\n")
     assert [row for row in doctor_rows(scratch) if row["check"] == "login"] == []
     assert not gateway.requests_to("/claude-code/.well-known/oauth-authorization-server")
+
+
+def test_a_machine_with_managed_settings_ignores_the_users_sign_in(scratch: Scratch, gateway: Gateway) -> None:
+    """With a managed source on the machine, the client takes the sign-in settings from it alone."""
+    settings = {"forceLoginMethod": "gateway", "forceLoginGatewayUrl": gateway.login.base_url}
+    write(scratch.settings, json.dumps(settings) + "\n")
+    write(scratch.system_root / "etc" / "claude-code" / "managed-settings.json", "{}\n")
+    assert [row for row in doctor_rows(scratch) if row["check"] == "login"] == []
+    write(scratch.system_root / "etc" / "claude-code" / "managed-settings.json", json.dumps(settings) + "\n")
+    assert [row["level"] for row in doctor_rows(scratch) if row["check"] == "login"] == ["ok"]
