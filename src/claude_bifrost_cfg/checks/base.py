@@ -45,6 +45,9 @@ class NetworkContext:
     # Every credential header exactly as the client sends it (x-api-key and Bearer both, when two
     # layers set both); None: just `key` as `key_header`.
     credential_headers: Mapping[str, str] | None = None
+    # The gateway sign-in the settings require (checks/login.py): forceLoginMethod, forceLoginGatewayUrl.
+    login_method: str | None = None
+    login_gateway_url: str | None = None
 
     @property
     def secrets(self) -> list[str]:

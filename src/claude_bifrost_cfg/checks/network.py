@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from claude_bifrost_cfg.checks import cors, gateway, key, mcp_endpoint, models
+from claude_bifrost_cfg.checks import cors, gateway, key, login, mcp_endpoint, models
 from claude_bifrost_cfg.checks.base import (
     CheckResult,
     Level,
@@ -24,7 +24,7 @@ from claude_bifrost_cfg.checks.base import (
 if TYPE_CHECKING:
     import httpx
 
-NETWORK_CHECKS: tuple[NetworkCheck, ...] = (gateway, key, models, mcp_endpoint, cors)
+NETWORK_CHECKS: tuple[NetworkCheck, ...] = (gateway, key, models, mcp_endpoint, cors, login)
 # Time past the per-request timeout for the checks to turn their own timeouts into rows.
 DEADLINE_MARGIN = 0.25
 _CANCEL_GRACE = 0.5

@@ -80,6 +80,7 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
     from ..profiles import load_profile
     from ..source import build_source
     from ..transaction import load_records
+    from .login import gateway_root, login_settings
 
     layout, environment = request.layout, request.environment
     records = load_records(layout.state_dir)
@@ -118,6 +119,9 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         key, header, credential_headers = _sent_key(credentials, request.key)
         tiers = {**TIER_VARIABLES, "default": "ANTHROPIC_MODEL"}
         models = {tier: pinned for tier, name in tiers.items() if (pinned := winner(name))}
+    login = login_settings(layers)
+    if url is None and login.required and login.gateway_url:  # login mode needs no ANTHROPIC_BASE_URL
+        url = gateway_root(login.gateway_url)
     if url is None:
         return local, None
     register_secret(key)
@@ -130,6 +134,8 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         live=request.live,
         ca_file=environment.get("NODE_EXTRA_CA_CERTS") or None,  # the CAs Claude Code (Node) trusts too
         credential_headers=credential_headers,
+        login_method=login.method,
+        login_gateway_url=login.gateway_url,
     )
     return local, network
 
