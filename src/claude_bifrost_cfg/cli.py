@@ -32,6 +32,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "explain": ("claude_bifrost_cfg.commands.explain:explain", "Which value of each setting wins, from which layer."),
     "doctor": ("claude_bifrost_cfg.commands.doctor:doctor", "Prove that Claude will reach Bifrost."),
     "export": ("claude_bifrost_cfg.commands.export:export", "A profile's managed settings for MDM (Jamf, Intune)."),
+    "key": ("claude_bifrost_cfg.commands.key:key", "The virtual key where the key mode keeps it: set, status, rm."),
 }
 
 

@@ -13,7 +13,7 @@ Two stores, one entry per profile:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any, Literal
 from .errors import RefusedError, WriteFailedError
 from .fsio import PRIVATE_DIR_MODE, make_folder, read_snapshot, remove_file, write_atomically
 from .layout import Layout
-from .records import read_state_json, write_state_json
+from .records import Record, read_state_json, write_state_json
 from .vocabulary import KEY_HELPER_SCRIPT, KEY_STORE_ENV, KEYRING_SERVICE
 
 StoreKind = Literal["keyring", "file"]
@@ -169,7 +169,9 @@ def _save_entries(state_dir: Path, entries: dict[str, dict[str, Any]]) -> None:
         make_folder(state_dir, PRIVATE_DIR_MODE)
         write_state_json(state_dir / KEYS_STATE, {"version": 1, "entries": entries})
     except OSError as exc:
-        raise WriteFailedError(f"{state_dir / KEYS_STATE}: cannot write ({exc.strerror})", "check its permissions")
+        raise WriteFailedError(
+            f"{state_dir / KEYS_STATE}: cannot write ({exc.strerror})", "check its permissions"
+        ) from None
 
 
 def _now() -> str:
@@ -298,3 +300,59 @@ def drop_key_from_backups(state_dir: Path, key: str | None) -> int:
         write_atomically(read_snapshot(copy, str(copy)), data, str(copy), secret=True)
         rewritten += 1
     return rewritten
+
+
+# -- which mode each applied profile is in (from cbcfg's records) --------------------------------
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A profile cbcfg applied: its key mode, its targets, and the files it wrote the key into."""
+
+    profile: str
+    mode: str | None  # None: the records show no credential (a profile applied without a key)
+    targets: tuple[str, ...]
+    key_files: tuple[str, ...]  # paths whose records own a key-holding pointer
+
+
+_MODE_POINTERS = (
+    ("/apiKeyHelper", "helper"),
+    ("/forceLoginMethod", "login"),
+    ("/env/ANTHROPIC_CUSTOM_HEADERS", "header"),
+    ("/env/ANTHROPIC_API_KEY", "key"),
+    ("/env/ANTHROPIC_AUTH_TOKEN", "key"),
+)
+
+
+def applied_profiles(records: Mapping[str, Record]) -> dict[str, Applied]:
+    from .desired import holds_key
+
+    found: dict[str, dict[str, Any]] = {}
+    for path, record in records.items():
+        seen = found.setdefault(record.profile, {"modes": [], "targets": [], "files": []})
+        seen["targets"].append(record.target)
+        for pointer, mode in _MODE_POINTERS:
+            if pointer in record.owned:
+                seen["modes"].append(mode)
+        mcp_entry = record.target in ("code-mcp", "desktop") and any(p.startswith("/mcpServers/") for p in record.owned)
+        if mcp_entry or any(holds_key(pointer) for pointer in record.owned):
+            seen["files"].append(path)  # may hold the key (an MCP entry holds it in key and header modes)
+    result = {}
+    for profile, seen in found.items():
+        order = [mode for mode in ("helper", "login", "header", "key") if mode in seen["modes"]]
+        targets = tuple(dict.fromkeys(seen["targets"]))
+        result[profile] = Applied(profile, order[0] if order else None, targets, tuple(seen["files"]))
+    return result
+
+
+def files_holding(paths: Sequence[str], key: str) -> list[str]:
+    """Which of ``paths`` hold ``key`` (as written: plain or JSON-escaped)."""
+    import json
+
+    forms = [form.encode() for form in dict.fromkeys((key, json.dumps(key)[1:-1]))]
+    found = []
+    for path in paths:
+        data = read_snapshot(Path(path), path).data
+        if data is not None and any(form in data for form in forms):
+            found.append(path)
+    return found
