@@ -86,9 +86,29 @@ def build_request(
     inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need, allow_placeholder)
     if in_place is not None and in_place.key == key and not off_disk:
         inputs = replace(inputs, key_in_place=in_place.shown)
+    if mode == "login":
+        inputs = replace(inputs, warnings=(*inputs.warnings, *login_warnings(layout, chosen)))
     helper, mcp_helper = (keys.helper_command, keys.mcp_headers_command) if keys else (None, None)
     source = build_source(profile, inputs.gateway_url, inputs.key, form, mode, helper, mcp_helper)
     return Request(layout, profile, inputs, source, chosen, keys)
+
+
+def login_warnings(layout: Layout, targets: tuple[Target, ...]) -> tuple[str, ...]:
+    """Where Claude Code honours forceLoginMethod (2.1.332): managed sources, and user settings only
+    on a machine with no managed source. What this apply's targets leave unhonoured."""
+    from .layers import managed_files
+
+    names = {target.name for target in targets}
+    said = []
+    if "managed" not in names and any(path.exists() for path in managed_files(layout)):
+        shown = display_path(layout.managed_settings, layout.home)
+        said.append(
+            f"key mode login: a managed settings source exists ({shown}), so Claude Code ignores "
+            "forceLoginMethod in user settings; apply with --target managed (as root) or export it to your MDM"
+        )
+    if not names & {"code", "managed"}:
+        said.append("key mode login: only user (code) and managed settings can turn the gateway sign-in on")
+    return tuple(said)
 
 
 def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
