@@ -47,7 +47,7 @@ def settings_fragment(source: Source, with_key: bool = True) -> Fragment:
     wanted.update({path_to_pointer((name,)): value for name, value in source.mode_settings().items()})
     notes: tuple[str, ...] = ()
     if source.key_mode == "helper":
-        notes = ("the key stays in the key store: apiKeyHelper prints it to Claude Code",)
+        notes = (f"the key stays in {source.key_store or 'the key store'}: apiKeyHelper prints it to Claude Code",)
     elif source.key_mode == "login":
         notes = ("no key on this machine: Claude Code signs in to the gateway (/login, Cloud gateway)",)
     elif source.key is None:

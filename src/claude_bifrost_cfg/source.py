@@ -46,6 +46,7 @@ class Source:
     # helper mode: the command lines Claude Code runs (apiKeyHelper; the MCP entry's headersHelper)
     helper_command: str | None = None
     mcp_headers_command: str | None = None
+    key_store: str | None = None  # helper mode: the store, as messages name it
 
     @property
     def key_on_disk(self) -> bool:
@@ -99,6 +100,7 @@ def build_source(
     key_mode: KeyMode | None = None,
     helper_command: str | None = None,
     mcp_headers_command: str | None = None,
+    key_store: str | None = None,
 ) -> Source:
     """``key_mode``: the command line's, else the profile's. The helper commands are given by the
     caller (they name this machine's interpreter and state folder)."""
@@ -116,4 +118,5 @@ def build_source(
         key_mode=mode,
         helper_command=helper_command,
         mcp_headers_command=mcp_headers_command,
+        key_store=key_store,
     )

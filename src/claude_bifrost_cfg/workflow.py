@@ -89,7 +89,8 @@ def build_request(
     if mode == "login":
         inputs = replace(inputs, warnings=(*inputs.warnings, *login_warnings(layout, chosen)))
     helper, mcp_helper = (keys.helper_command, keys.mcp_headers_command) if keys else (None, None)
-    source = build_source(profile, inputs.gateway_url, inputs.key, form, mode, helper, mcp_helper)
+    store = keys.store.describe() if keys and keys.store else None
+    source = build_source(profile, inputs.gateway_url, inputs.key, form, mode, helper, mcp_helper, store)
     return Request(layout, profile, inputs, source, chosen, keys)
 
 

@@ -91,7 +91,8 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         )
         source = build_source(profile, inputs.gateway_url, inputs.key)
     local = LocalContext(layout, records, layers, effective, profile, source)
-    credentials = resolve_credentials(effective)
+    helper_key = _helper_key(local)  # key mode helper: the key the client will send is its output
+    credentials = resolve_credentials(effective, helper_key)
     for value in credentials.values:
         register_secret(value)
 
@@ -106,6 +107,8 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         header = "bearer" if profile.key_env == "ANTHROPIC_AUTH_TOKEN" else "x-api-key"
         models = dict(profile.models)
         key = request.key or winner(profile.key_env)
+        if source.key_mode in ("helper", "header") and not request.key:
+            key, header, credential_headers = _sent_key(credentials, None)
     else:
         given = request.gateway_url or environment.get("BIFROST_URL")
         if given:
@@ -130,6 +133,15 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         credential_headers=credential_headers,
     )
     return local, network
+
+
+def _helper_key(local: LocalContext) -> str | None:
+    command = local.value("apiKeyHelper")
+    if not isinstance(command, str) or not command:
+        return None
+    from .key_mode import helper_program_missing, run_helper
+
+    return None if helper_program_missing(command) else run_helper(command, str(local.layout.home)).key
 
 
 def _sent_key(credentials: Credentials, fallback: str | None) -> tuple[str | None, str, dict[str, str] | None]:
