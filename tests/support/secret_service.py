@@ -43,8 +43,11 @@ def secret_service(folder: Path, *, unlocked: bool = True) -> Iterator[dict[str,
     for path in (home, runtime):
         path.mkdir(parents=True, exist_ok=True)
         path.chmod(0o700)
+    # Services the bus starts (the keyring's prompter) get this HOME: never the test's scratch ones.
+    bus_env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
     bus = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        env=bus_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
