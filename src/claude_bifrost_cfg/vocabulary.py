@@ -43,6 +43,9 @@ LOGIN_GATEWAY_PATH = "/claude-code"  # Bifrost's Claude Code gateway (OAuth devi
 KEYRING_SERVICE = "claude-bifrost-cfg"
 KEY_STORE_ENV = "CBCFG_KEY_STORE"  # "keyring" or "file": choose the store instead of probing
 KEY_HELPER_SCRIPT = "cbcfg-key-helper"
+# The helper program to name instead of this interpreter's, when the user who runs Claude Code
+# cannot run cbcfg's own (root provisioning another user's home, an interpreter under /root).
+KEY_HELPER_ENV = "CBCFG_KEY_HELPER"
 
 # A project's Claude Code files, relative to the project folder.
 PROJECT_SETTINGS = (".claude", "settings.json")  # committed, shared with the team

@@ -160,15 +160,30 @@ def _header_rows(ctx: LocalContext, custom: str) -> list[CheckResult]:
         return []
     credentials = resolve_credentials(ctx.effective)
     read = credentials.read
+    rows = []
+    own = [c for c in credentials.sent if c.header != VK_HEADER]
+    # The client's own sign-in: ~/.claude/.credentials.json (macOS: the Keychain, which cbcfg does not read).
+    signed_in = ctx.layout.platform.value == "macos" or (ctx.layout.home / ".claude" / ".credentials.json").exists()
+    if not own and not signed_in:
+        rows.append(
+            CheckResult(
+                name,
+                Level.WARNING,
+                "header mode sends x-bf-vk, but Claude Code has no credential of its own: "
+                "it stops with 'Not logged in' (observed, 2.1.332)",
+                "sign in with claude /login (or keep your own ANTHROPIC_AUTH_TOKEN), or use --key-mode helper",
+            )
+        )
     if read is not None and read.header == VK_HEADER:
-        return [CheckResult(name, Level.OK, f"{VK_HEADER} = {mask_key(value)}: the header Bifrost reads first")]
+        return [*rows, CheckResult(name, Level.OK, f"{VK_HEADER} = {mask_key(value)}: the header Bifrost reads first")]
     return [
+        *rows,
         CheckResult(
             name,
             Level.WARNING,
             f"{VK_HEADER} in {CUSTOM_HEADERS_ENV} is not what Bifrost will read",
             "check ANTHROPIC_CUSTOM_HEADERS' form: one 'x-bf-vk: sk-bf-…' line",
-        )
+        ),
     ]
 
 
