@@ -116,10 +116,10 @@ def test_the_helper_loads_no_cli_libraries(tmp_path: Path) -> None:
     assert done.returncode == 0 and done.stderr == "[]"
 
 
-def test_the_installed_console_script_is_preferred_and_quoted_for_each_shell() -> None:
-    program = helper_program()
-    if (Path(sys.executable).parent / "cbcfg-key-helper").is_file():
-        assert program == [str(Path(sys.executable).absolute().parent / "cbcfg-key-helper")]
+def test_the_helper_is_this_interpreter_or_the_one_named_and_quoted_for_each_shell() -> None:
+    assert helper_program(env={}) == [str(Path(sys.executable).absolute()), "-m", "claude_bifrost_cfg.key_helper"]
+    named = helper_program(env={"CBCFG_KEY_HELPER": "'/opt/my tools/cbcfg-key-helper'"})
+    assert named == ["/opt/my tools/cbcfg-key-helper"]
     windows = quote_command([r"C:\Program Files\Py\Scripts\cbcfg-key-helper.exe", "--entry", "local"], windows=True)
     assert windows == r'"C:\Program Files\Py\Scripts\cbcfg-key-helper.exe" --entry local'
     posix = quote_command(["/opt/my tools/cbcfg-key-helper", "--entry", "local"], windows=False)

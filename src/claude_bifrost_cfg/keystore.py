@@ -23,7 +23,7 @@ from .errors import RefusedError, WriteFailedError
 from .fsio import PRIVATE_DIR_MODE, make_folder, read_snapshot, remove_file, write_atomically
 from .layout import Layout
 from .records import Record, read_state_json, write_state_json
-from .vocabulary import KEY_HELPER_ENV, KEY_HELPER_SCRIPT, KEY_STORE_ENV, KEYRING_SERVICE
+from .vocabulary import KEY_HELPER_ENV, KEY_STORE_ENV, KEYRING_SERVICE
 
 StoreKind = Literal["keyring", "file"]
 KEY_FILES = "keys"  # the fallback store's folder under the state folder
@@ -204,22 +204,17 @@ def file_store_mode_problem(state_dir: Path, entry: str) -> str | None:
 
 
 def helper_program(executable: str | None = None, env: Mapping[str, str] | None = None) -> list[str]:
-    """How to start the helper: ``CBCFG_KEY_HELPER`` when set, else the installed ``cbcfg-key-helper``
-    beside this interpreter, else ``python -m claude_bifrost_cfg.key_helper`` (absolute paths:
-    Claude Code runs it from any folder)."""
+    """How to start the helper: ``CBCFG_KEY_HELPER`` when set, else this interpreter with ``-m
+    claude_bifrost_cfg.key_helper`` (an absolute path: Claude Code runs it from any folder). Not the
+    ``cbcfg-key-helper`` console script, which does the same but also imports ``re`` first: a third
+    slower, and Claude Code runs the helper at every refresh (benchmarks/key_helper.py)."""
     import shlex
     import sys
 
     given = (os.environ if env is None else env).get(KEY_HELPER_ENV, "").strip()
     if given:
         return shlex.split(given, posix=os.name != "nt")
-
-    python = Path(executable or sys.executable).absolute()
-    for name in (KEY_HELPER_SCRIPT, KEY_HELPER_SCRIPT + ".exe"):
-        script = python.parent / name
-        if script.is_file():
-            return [str(script)]
-    return [str(python), "-m", "claude_bifrost_cfg.key_helper"]
+    return [str(Path(executable or sys.executable).absolute()), "-m", "claude_bifrost_cfg.key_helper"]
 
 
 def helper_arguments(store: StoreKind, state_dir: Path, entry: str, headers: bool = False) -> list[str]:
