@@ -24,5 +24,5 @@ sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}"
+"${sudo[@]}" apt-get install -y -q "${packages[@]}"
 echo "ci-keyring: installed ${packages[*]}"

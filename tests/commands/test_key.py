@@ -177,3 +177,14 @@ def test_a_locked_keyring_refuses_the_apply_and_writes_nothing(scratch: Scratch,
         assert result.exit_code == 5, result.output
         assert "unlock it" in result.error_line()
         assert not scratch.settings.exists()
+
+
+def test_doctor_never_runs_a_projects_api_key_helper(scratch: Scratch) -> None:
+    proof = scratch.root / "ran"
+    write(scratch.project / ".claude" / "settings.json", json.dumps({"apiKeyHelper": f"touch {proof}; echo sk-bf-x"}))
+
+    doctor = scratch.process("doctor", "--no-network", "--json", env=NO_BUS)
+
+    (row,) = [r for r in doctor.json["results"] if r["check"] == "key-mode"]
+    assert row["level"] == "info" and "doctor does not run it" in row["message"]
+    assert not proof.exists()

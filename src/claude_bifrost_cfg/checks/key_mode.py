@@ -5,6 +5,8 @@
 - header: ANTHROPIC_CUSTOM_HEADERS carries ``x-bf-vk``, the header Bifrost reads first.
 - login: forceLoginMethod is in a layer the client honours. The gateway's discovery and device
   authorization endpoints are the ``login`` network check's (checks/login.py), not this one's.
+
+In key mode ``key`` it has nothing to say (key-format judges the key): no row.
 """
 
 from __future__ import annotations
@@ -58,6 +60,17 @@ def run_helper(command: str, cwd: str) -> HelperRun:
     return HelperRun(key or None, seconds, None if key else "printed nothing")
 
 
+def runnable_helper(ctx: LocalContext) -> str | None:
+    """The winning apiKeyHelper, when doctor may run it: from user or managed settings or the
+    environment, never a project's (a cloned repository's command runs only after the user trusts
+    the folder in Claude Code)."""
+    effective = ctx.effective.get(API_KEY_HELPER)
+    winner = effective.winner if effective else None
+    if winner is None or not isinstance(winner.value, str) or not winner.value:
+        return None
+    return None if winner.layer.startswith("project") else winner.value
+
+
 def helper_program_missing(command: str) -> str | None:
     """The helper's program when it is an absolute path that no longer exists (moved, uninstalled)."""
     try:
@@ -83,6 +96,15 @@ def run(ctx: LocalContext) -> list[CheckResult]:
 def _helper_rows(ctx: LocalContext, command: str) -> list[CheckResult]:
     effective = ctx.effective.get(API_KEY_HELPER)
     where = effective.winner.where if effective and effective.winner else "settings"
+    if runnable_helper(ctx) is None:
+        return [
+            CheckResult(
+                name,
+                Level.INFO,
+                f"apiKeyHelper ({where}) is a project's command: doctor does not run it",
+                "Claude Code runs it once you trust this folder; check what it does first",
+            )
+        ]
     fix = "re-apply the profile: cbcfg apply PROFILE --key-mode helper"
     if moved := helper_program_missing(command):
         return [CheckResult(name, Level.FAILED, f"apiKeyHelper ({where}) runs {moved}, which no longer exists", fix)]

@@ -136,11 +136,11 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
 
 
 def _helper_key(local: LocalContext) -> str | None:
-    command = local.value("apiKeyHelper")
-    if not isinstance(command, str) or not command:
-        return None
-    from .key_mode import helper_program_missing, run_helper
+    from .key_mode import helper_program_missing, run_helper, runnable_helper
 
+    command = runnable_helper(local)
+    if command is None:
+        return None
     return None if helper_program_missing(command) else run_helper(command, str(local.layout.home)).key
 
 

@@ -96,7 +96,7 @@ def _read_new_key() -> str:
     return new
 
 
-@key.command("set")
+@key.command("set", short_help="Set or rotate the key, everywhere its mode keeps it.")
 @_PROFILE
 @root_options
 def set_key(roots: RootOptions, profile: str | None) -> None:
@@ -187,7 +187,7 @@ def _as_applied(layout: Layout, applied: Applied) -> tuple[str | None, str]:
     return url, form
 
 
-@key.command("status")
+@key.command("status", short_help="Per profile: mode, store, masked key, last change.")
 @_PROFILE
 @root_options
 def status(roots: RootOptions, profile: str | None) -> None:
@@ -241,7 +241,7 @@ def _status_row(layout: Layout, name: str, applied: Applied | None, entry: dict[
     return row
 
 
-@key.command("rm")
+@key.command("rm", short_help="Remove the key from everywhere its mode keeps it.")
 @_PROFILE
 @root_options
 def remove(roots: RootOptions, profile: str | None) -> None:
