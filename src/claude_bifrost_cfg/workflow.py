@@ -17,14 +17,14 @@ from typing import Any
 
 from .current import PlannedFile, key_in_place, prepare
 from .engine import commit, files_match, summarize_changes
-from .errors import UsageError
+from .errors import RefusedError, UsageError
 from .git_ignore import keep_out_of_git as ignore_in_git
 from .git_ignore import refuse_if_tracked
 from .inputs import Inputs, check_key_mode, choose_targets, resolve_inputs
 from .keystore import KeyPlan, drop_key_from_backups, plan_keys, store_planned_key
 from .layout import Layout, display_path
 from .output import register_secret
-from .profiles import Profile, ProfileSource, load_profile
+from .profiles import Profile, ProfileSource, is_loopback_url, load_profile
 from .source import DesktopMcpForm, Source, build_source
 from .targets import get_target
 from .targets.base import Target
@@ -87,6 +87,12 @@ def build_request(
     if in_place is not None and in_place.key == key and not off_disk:
         inputs = replace(inputs, key_in_place=in_place.shown)
     if mode == "login":
+        if inputs.gateway_url.startswith("http://") and not is_loopback_url(inputs.gateway_url):
+            raise RefusedError(
+                f"key mode login: Claude Code signs in only to an https:// gateway (plain http only on "
+                f"localhost), not {inputs.gateway_url}",
+                "use the gateway's https:// URL",
+            )
         inputs = replace(inputs, warnings=(*inputs.warnings, *login_warnings(layout, chosen)))
     helper, mcp_helper = (keys.helper_command, keys.mcp_headers_command) if keys else (None, None)
     store = keys.store.describe() if keys and keys.store else None

@@ -188,3 +188,10 @@ def test_doctor_never_runs_a_projects_api_key_helper(scratch: Scratch) -> None:
     (row,) = [r for r in doctor.json["results"] if r["check"] == "key-mode"]
     assert row["level"] == "info" and "doctor does not run it" in row["message"]
     assert not proof.exists()
+
+
+def test_login_mode_refuses_plain_http_to_another_host(scratch: Scratch) -> None:
+    args = ["--key-mode", "login", "--gateway-url", "http://bifrost.internal:8080", "--allow-insecure"]
+    result = scratch.process("apply", "local", "-t", "code", "--yes", *args, env=NO_BUS)
+    assert result.exit_code == 5 and "https://" in result.error_line()
+    assert not scratch.settings.exists()
