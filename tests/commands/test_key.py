@@ -195,3 +195,32 @@ def test_login_mode_refuses_plain_http_to_another_host(scratch: Scratch) -> None
     result = scratch.process("apply", "local", "-t", "code", "--yes", *args, env=NO_BUS)
     assert result.exit_code == 5 and "https://" in result.error_line()
     assert not scratch.settings.exists()
+
+
+def test_a_missing_keyring_backend_asked_for_by_name_is_one_line(scratch: Scratch) -> None:
+    env: dict[str, str | None] = {**NO_BUS, "CBCFG_KEY_STORE": "keyring"}
+    result = scratch.process("apply", "local", "-t", "code", "--key-mode", "helper", "--yes", key=KEY, env=env)
+    assert result.exit_code == 5 and "no keyring backend" in result.error_line()
+    assert not scratch.settings.exists() and not (scratch.state_dir / "keys").exists()
+
+
+def test_key_to_login_removes_the_key_from_settings_and_backups(scratch: Scratch) -> None:
+    apply(scratch)
+    apply(scratch, "--key-mode", "login", key=None)
+    assert holding(scratch.root, KEY) == set()
+    assert "forceLoginMethod" in read_json(scratch.settings)
+
+
+def test_a_profile_chooses_its_key_mode_in_its_gateway_table(scratch: Scratch) -> None:
+    profiles = scratch.root / "profiles"
+    write(profiles / "vault.toml", 'extends = "local"\n[gateway]\nkey_mode = "helper"\n')
+    result = scratch.process(
+        "apply", "vault", "-t", "code", "--yes", "--profiles-dir", str(profiles), key=KEY, env=NO_BUS
+    )
+    assert result.exit_code == 0, result.output
+    assert "apiKeyHelper" in read_json(scratch.settings)
+    assert holding(scratch.root, KEY) == {"home/.local/state/cbcfg/keys/vault.key"}
+
+    bad = write(profiles / "bad.toml", 'extends = "local"\n[gateway]\nkey_mode = "vault"\n')
+    refused = scratch.process("apply", "bad", "--yes", "--profiles-dir", str(profiles), key=KEY, env=NO_BUS)
+    assert refused.exit_code == 4 and f"{bad}:3" in refused.error_line()
