@@ -64,8 +64,7 @@ def test_key_mode_sends_the_key_from_settings(scenario: Scenario) -> None:
     turn = scenario.ask()
     assert turn.gateway is scenario.gateway
     assert key_headers(turn.request) == {"x-api-key": KEY_A}
-    assert ".claude/settings.json" in where_is(scenario, KEY_A)
-    assert not any(path.startswith(".local/state/cbcfg/keys") for path in where_is(scenario, KEY_A))
+    assert where_is(scenario, KEY_A) == {".claude/settings.json"}  # and none of the client's own files
 
 
 def test_helper_mode_sends_the_key_from_the_store_and_leaves_it_nowhere_else(
@@ -107,8 +106,7 @@ def test_header_mode_sends_x_bf_vk_beside_the_users_own_credential(scenario: Sce
     turn = scenario.ask(env={"ANTHROPIC_AUTH_TOKEN": own})
     assert turn.gateway is scenario.gateway
     assert key_headers(turn.request) == {"x-bf-vk": KEY_A, "authorization": f"Bearer {own}"}
-    assert where_is(scenario, KEY_A) >= {".claude/settings.json"}
-    assert not any(path.startswith(".local/state/cbcfg/keys") for path in where_is(scenario, KEY_A))
+    assert where_is(scenario, KEY_A) == {".claude/settings.json"}
 
 
 def test_header_mode_alone_is_not_logged_in(scenario: Scenario) -> None:
