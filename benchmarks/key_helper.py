@@ -84,7 +84,7 @@ def main() -> int:
     print(f"store: {store.kind} ({store.backend}); median of {args.runs} runs through /bin/sh -c")
     print(f"  baseline  python -c reading the entry   {base * 1000:7.1f} ms")
     print(
-        f"  cbcfg-key-helper                        {ours * 1000:7.1f} ms   {ratio:.2f}x ({verdict} the {GOAL}x goal)"
+        f"  the helper apiKeyHelper runs            {ours * 1000:7.1f} ms   {ratio:.2f}x ({verdict} the {GOAL}x goal)"
     )
     if args.json:
         figures = {"store": store.kind, "baseline_ms": base * 1000, "helper_ms": ours * 1000, "ratio": ratio}
