@@ -41,6 +41,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     ),
     "models": ("claude_bifrost_cfg.commands.models:models", "The models the key may use, from the gateway."),
     "completion": ("claude_bifrost_cfg.commands.completion:completion", "Print a shell's completion script."),
+    "key": ("claude_bifrost_cfg.commands.key:key", "The virtual key where the key mode keeps it: set, status, rm."),
 }
 
 

@@ -12,7 +12,14 @@ from typing import Any
 
 from .jsondoc import path_to_pointer, pointer_to_path
 from .source import Source
-from .vocabulary import KEY_ENV_NAMES, KEY_REFERENCE, VIRTUAL_KEY_ENV
+from .vocabulary import (
+    CUSTOM_HEADERS_ENV,
+    KEY_ENV_NAMES,
+    KEY_REFERENCE,
+    MCP_HEADERS_HELPER,
+    VIRTUAL_KEY_ENV,
+    VK_HEADER,
+)
 
 
 @dataclass(frozen=True)
@@ -37,10 +44,15 @@ def settings_fragment(source: Source, with_key: bool = True) -> Fragment:
     """What a Claude Code settings file (user, project local, managed) gets."""
     wanted = {path_to_pointer(("env", name)): value for name, value in source.env(with_key).items()}
     wanted.update(flatten(source.settings))
+    wanted.update({path_to_pointer((name,)): value for name, value in source.mode_settings().items()})
     notes: tuple[str, ...] = ()
-    if source.key is None:
+    if source.key_mode == "helper":
+        notes = (f"the key stays in {source.key_store or 'the key store'}: apiKeyHelper prints it to Claude Code",)
+    elif source.key_mode == "login":
+        notes = ("no key on this machine: Claude Code signs in to the gateway (/login, Cloud gateway)",)
+    elif source.key is None:
         notes = (f"{source.key_env} left out: no virtual key given (set {VIRTUAL_KEY_ENV} or use --key-stdin)",)
-    return Fragment(wanted, secret=with_key and source.key is not None, notes=notes)
+    return Fragment(wanted, secret=with_key and source.key_on_disk, notes=notes)
 
 
 def committed_settings_fragment(source: Source) -> Fragment:
@@ -59,19 +71,28 @@ _NO_MCP = Fragment({}, notes=("no MCP entry: the profile disables [mcp]",))
 _NO_KEY_HEADER = "Authorization header left out: no virtual key given"
 
 
+def _no_key_header(source: Source) -> str:
+    if source.key_mode in ("helper", "login"):
+        return f"Authorization header left out: key mode {source.key_mode} keeps the key off this file"
+    return _NO_KEY_HEADER
+
+
 def code_mcp_fragment(source: Source) -> Fragment:
     """Claude Code's user-scope MCP server: an http entry with the key as a Bearer header."""
     if source.mcp_name is None:
         return _NO_MCP
     entry: dict[str, Any] = {"type": "http", "url": source.mcp_url}
-    if source.key:
+    if source.key_mode == "helper" and source.mcp_headers_command:
+        entry[MCP_HEADERS_HELPER] = source.mcp_headers_command
+        return Fragment({mcp_entry_pointer(source): entry}, notes=("the MCP header comes from the key helper",))
+    if source.key_on_disk:
         entry["headers"] = {"Authorization": f"Bearer {source.key}"}
-    notes = () if source.key else (_NO_KEY_HEADER,)
-    return Fragment({mcp_entry_pointer(source): entry}, secret=source.key is not None, notes=notes)
+    notes = () if source.key_on_disk else (_no_key_header(source),)
+    return Fragment({mcp_entry_pointer(source): entry}, secret=source.key_on_disk, notes=notes)
 
 
 def _desktop_entry(source: Source) -> dict[str, Any]:
-    bearer = f"Bearer {source.key}" if source.key else None
+    bearer = f"Bearer {source.key}" if source.key_on_disk else None
     if source.desktop_mcp == "bridge":
         entry: dict[str, Any] = {"command": "npx", "args": ["-y", "mcp-remote", source.mcp_url]}
         if bearer:
@@ -88,8 +109,8 @@ def desktop_mcp_fragment(source: Source) -> Fragment:
     """Claude Desktop's MCP server, in the url form or the stdio bridge form."""
     if source.mcp_name is None:
         return _NO_MCP
-    notes = () if source.key else (_NO_KEY_HEADER,)
-    return Fragment({mcp_entry_pointer(source): _desktop_entry(source)}, secret=source.key is not None, notes=notes)
+    notes = () if source.key_on_disk else (_no_key_header(source),)
+    return Fragment({mcp_entry_pointer(source): _desktop_entry(source)}, secret=source.key_on_disk, notes=notes)
 
 
 def project_mcp_fragment(source: Source) -> Fragment:
@@ -105,6 +126,8 @@ def _key_place(pointer: str) -> str | None:
     parts = pointer_to_path(pointer)
     if len(parts) == 2 and parts[0] == "env" and parts[1] in KEY_ENV_NAMES:
         return "env"
+    if parts == ("env", CUSTOM_HEADERS_ENV):
+        return "header"
     if parts[:1] == ("mcpServers",) and parts[-2:] in (("headers", "Authorization"), ("env", "AUTH_HEADER")):
         return "bearer"
     return None
@@ -123,5 +146,9 @@ def key_written_at(pointer: str, value: Any) -> str | None:
         return None
     if place == "env":
         return value
+    if place == "header":
+        from .layers import custom_header
+
+        return custom_header(value, VK_HEADER) or None
     bearer = value.removeprefix("Bearer ")
     return bearer if bearer != value and bearer and not bearer.startswith("${") else None

@@ -500,12 +500,13 @@ def custom_header(text: object, name: str) -> str | None:
     return None
 
 
-def resolve_credentials(effective: Mapping[str, Effective]) -> Credentials:
+def resolve_credentials(effective: Mapping[str, Effective], helper_output: str | None = None) -> Credentials:
     """The credentials the client sends and the one Bifrost reads (pure).
 
     ``ANTHROPIC_API_KEY`` goes out as ``x-api-key``, ``ANTHROPIC_AUTH_TOKEN`` as Bearer, both when
     both are set; ``apiKeyHelper``'s output fills whichever of the two the variables leave empty;
-    ``x-bf-vk`` comes from ``ANTHROPIC_CUSTOM_HEADERS``.
+    ``x-bf-vk`` comes from ``ANTHROPIC_CUSTOM_HEADERS``. ``helper_output``: what apiKeyHelper
+    printed, when the caller ran it (doctor); else its value is unknown here.
     """
 
     def text(setting: Setting | None) -> str | None:
@@ -522,11 +523,11 @@ def resolve_credentials(effective: Mapping[str, Effective]) -> Credentials:
     if text(token):
         sent.append(Credential("authorization", "ANTHROPIC_AUTH_TOKEN", token, text(token)))
     elif helper is not None:
-        sent.append(Credential("authorization", HELPER, helper, None))
+        sent.append(Credential("authorization", HELPER, helper, helper_output))
     if text(api_key):
         sent.append(Credential("x-api-key", "ANTHROPIC_API_KEY", api_key, text(api_key)))
     elif helper is not None:
-        sent.append(Credential("x-api-key", HELPER, helper, None))
+        sent.append(Credential("x-api-key", HELPER, helper, helper_output))
     return Credentials(tuple(sent), _bifrost_reads(sent))
 
 

@@ -23,7 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ProfileError
 from .profile_folders import NAME_PATTERN, bundled_profiles_dir, names_in
 from .secrets import KEY_PREFIX
-from .vocabulary import API_KEY_ENV, BASE_URL_ENV, KEY_ENV_NAMES, MODEL_ENV, VIRTUAL_KEY_ENV, is_http_url
+from .vocabulary import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_KEY_MODE,
+    KEY_ENV_NAMES,
+    MODEL_ENV,
+    VIRTUAL_KEY_ENV,
+    is_http_url,
+)
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Variables cbcfg derives from [gateway] and the key; a profile never spells them (no keys in files).
@@ -66,6 +74,7 @@ class GatewaySpec(_Strict):
     )
     require_key: bool | None = None
     key_env: Literal["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] | None = None  # vocabulary.KEY_ENV_NAMES
+    key_mode: Literal["key", "helper", "header", "login"] | None = None  # vocabulary.KEY_MODES
 
     @field_validator("url")
     @classmethod
@@ -136,7 +145,7 @@ class ProfileFile(_Strict):
     @field_validator("settings")
     @classmethod
     def _settings(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in ("env", "mcpServers", "apiKeyHelper"):
+        for name in ("env", "mcpServers", "apiKeyHelper", "forceLoginMethod", "forceLoginGatewayUrl"):
             if name in value:
                 raise ValueError(f"{name!r} is not set through [settings]; use [env], [mcp] or [gateway]")
         problem = _not_json(value)
@@ -181,6 +190,7 @@ class Profile:
     placeholder_url: bool
     require_key: bool
     key_env: str
+    key_mode: str  # how the credential reaches Claude Code: key, helper, header or login
     models: dict[str, str]  # tier -> model id, only the pinned tiers
     env: dict[str, str]
     settings: dict[str, Any]
@@ -352,6 +362,7 @@ def load_profile(name: str, sources: Sequence[ProfileSource]) -> Profile:
         placeholder_url=gateway.get("placeholder", False),
         require_key=gateway.get("require_key", True),
         key_env=gateway.get("key_env", API_KEY_ENV),
+        key_mode=gateway.get("key_mode", DEFAULT_KEY_MODE),
         models=models,
         env=merged.get("env", {}),
         settings=merged.get("settings", {}),

@@ -21,10 +21,11 @@ from .engine import commit, files_match, summarize_changes
 from .errors import CbcfgError, RefusedError, UsageError
 from .git_ignore import keep_out_of_git as ignore_in_git
 from .git_ignore import refuse_if_tracked
-from .inputs import Inputs, choose_targets, resolve_inputs
+from .inputs import Inputs, check_key_mode, choose_targets, resolve_inputs
+from .keystore import KeyPlan, drop_key_from_backups, plan_keys, store_planned_key
 from .layout import Layout, display_path
 from .output import register_secret
-from .profiles import Profile, ProfileSource, load_profile
+from .profiles import Profile, ProfileSource, is_loopback_url, load_profile
 from .source import DesktopMcpForm, Source, build_source
 from .targets import get_target
 from .targets.base import Target
@@ -43,6 +44,7 @@ class Request:
     inputs: Inputs
     source: Source
     targets: tuple[Target, ...]
+    keys: KeyPlan | None = None  # helper and login modes: where the key goes, what leaves the disk
 
 
 def build_request(
@@ -58,6 +60,7 @@ def build_request(
     need_key: bool = True,
     allow_placeholder: bool = False,
     remove_key: bool = False,
+    key_mode: str | None = None,
 ) -> Request:
     """The profile, its inputs (URL, key) checked, its source, and the target files chosen.
 
@@ -71,18 +74,49 @@ def build_request(
     refuse_shared_files(chosen, layout)  # also refuses another platform's system paths, before any read
     if remove_key and key is not None:
         raise UsageError("--remove-key and a new key were both given", f"unset {VIRTUAL_KEY_ENV} or drop --key-stdin")
+    mode = check_key_mode(key_mode or profile.key_mode)
+    off_disk = mode in ("helper", "login")
     in_place = None
-    if key is None and need_key and not remove_key:
+    if (key is None and need_key and not remove_key) or off_disk:
         in_place = key_in_place(layout, chosen)
         if in_place is not None:
-            key = in_place.key
-            register_secret(key)
-    need = need_key and not remove_key
+            register_secret(in_place.key)
+            key = key if key is not None else in_place.key
+    keys = plan_keys(layout, profile.name, mode, key, in_place.key if in_place else None) if off_disk else None
+    need = need_key and not remove_key and (keys is None or keys.needs_key)
     inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need, allow_placeholder)
-    if in_place is not None:
+    if in_place is not None and in_place.key == key and not off_disk:
         inputs = replace(inputs, key_in_place=in_place.shown)
-    source = build_source(profile, inputs.gateway_url, inputs.key, form)
-    return Request(layout, profile, inputs, source, chosen)
+    if mode == "login":
+        if inputs.gateway_url.startswith("http://") and not is_loopback_url(inputs.gateway_url):
+            raise RefusedError(
+                f"key mode login: Claude Code signs in only to an https:// gateway (plain http only on "
+                f"localhost), not {inputs.gateway_url}",
+                "use the gateway's https:// URL",
+            )
+        inputs = replace(inputs, warnings=(*inputs.warnings, *login_warnings(layout, chosen)))
+    helper, mcp_helper = (keys.helper_command, keys.mcp_headers_command) if keys else (None, None)
+    store = keys.store.describe() if keys and keys.store else None
+    source = build_source(profile, inputs.gateway_url, inputs.key, form, mode, helper, mcp_helper, store)
+    return Request(layout, profile, inputs, source, chosen, keys)
+
+
+def login_warnings(layout: Layout, targets: tuple[Target, ...]) -> tuple[str, ...]:
+    """Where Claude Code honours forceLoginMethod (2.1.332): managed sources, and user settings only
+    on a machine with no managed source. What this apply's targets leave unhonoured."""
+    from .layers import managed_files
+
+    names = {target.name for target in targets}
+    said = []
+    if "managed" not in names and any(path.exists() for path in managed_files(layout)):
+        shown = display_path(layout.managed_settings, layout.home)
+        said.append(
+            f"key mode login: a managed settings source exists ({shown}), so Claude Code ignores "
+            "forceLoginMethod in user settings; apply with --target managed (as root) or export it to your MDM"
+        )
+    if not names & {"code", "managed"}:
+        said.append("key mode login: only user (code) and managed settings can turn the gateway sign-in on")
+    return tuple(said)
 
 
 def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
@@ -166,6 +200,8 @@ def apply_plan(
     pending = is_pending(planned)
     backup_id = None
     said: tuple[str, ...] = ()
+    if write and request.keys is not None:
+        store_planned_key(request.layout, request.keys)  # first: the settings then name a key that exists
     if write and planned:
         said = keep_out_of_git(request, planned)
         committed = commit(
@@ -173,6 +209,8 @@ def apply_plan(
         )
         planned = committed.planned
         backup_id = committed.backup.id if committed.backup else None
+    if write and request.keys is not None:
+        drop_key_from_backups(request.layout.state_dir, request.keys.leaving_disk)
     return ApplyResult(request, tuple(planned), pending, pending and write, backup_id, said)
 
 

@@ -111,7 +111,8 @@ def test_after_applying_a_provider_profile_nothing_is_worse_than_info(scratch: S
 
     results = run_local_checks(context(scratch))
 
-    assert {row.check for row in results} == {check.name for check in LOCAL_CHECKS} - {"project-mcp"}
+    # project-mcp: no project here; key-mode: silent in key mode ``key`` (key-format judges the key).
+    assert {row.check for row in results} == {check.name for check in LOCAL_CHECKS} - {"project-mcp", "key-mode"}
     assert {row.level for row in results} <= {Level.OK, Level.INFO}
     assert only([r for r in results if r.check == "desktop-mcp"], Level.INFO).message.startswith("url entry")
 

@@ -94,7 +94,8 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         )
         source = build_source(profile, inputs.gateway_url, inputs.key)
     local = LocalContext(layout, records, layers, effective, profile, source)
-    credentials = resolve_credentials(effective)
+    helper_key = _helper_key(local)  # key mode helper: the key the client will send is its output
+    credentials = resolve_credentials(effective, helper_key)
     for value in credentials.values:
         register_secret(value)
 
@@ -109,6 +110,8 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         header = "bearer" if profile.key_env == "ANTHROPIC_AUTH_TOKEN" else "x-api-key"
         models = dict(profile.models)
         key = request.key or winner(profile.key_env)
+        if source.key_mode in ("helper", "header") and not request.key:
+            key, header, credential_headers = _sent_key(credentials, None)
     else:
         given = request.gateway_url or environment.get("BIFROST_URL")
         if given:
@@ -138,6 +141,15 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         login_gateway_url=login.gateway_url,
     )
     return local, network
+
+
+def _helper_key(local: LocalContext) -> str | None:
+    from .key_mode import helper_program_missing, run_helper, runnable_helper
+
+    command = runnable_helper(local)
+    if command is None:
+        return None
+    return None if helper_program_missing(command) else run_helper(command, str(local.layout.home)).key
 
 
 def _sent_key(credentials: Credentials, fallback: str | None) -> tuple[str | None, str, dict[str, str] | None]:

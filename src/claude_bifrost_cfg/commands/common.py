@@ -98,6 +98,14 @@ PROFILE_OPTIONS: Mapping[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         ("--allow-insecure",),
         {"is_flag": True, "help": "Allow a plain http:// gateway on another machine."},
     ),
+    "key_mode": (
+        ("--key-mode",),
+        {
+            "metavar": "key|helper|header|login",
+            "help": "How Claude Code gets the key: env variable, key-store helper, x-bf-vk header, or "
+            "gateway sign-in [default: the profile's, else key] (README: Key modes).",
+        },
+    ),
 }
 
 
@@ -129,6 +137,7 @@ class ProfileOptions:
     key_stdin: bool = False
     desktop_mcp: str = "url"
     allow_insecure: bool = False
+    key_mode: str | None = None
 
     def request(
         self, roots: RootOptions, *, need_key: bool = True, allow_placeholder: bool = False, remove_key: bool = False
@@ -149,6 +158,7 @@ class ProfileOptions:
             need_key=need_key,
             allow_placeholder=allow_placeholder,
             remove_key=remove_key,
+            key_mode=self.key_mode,
         )
 
 

@@ -26,7 +26,7 @@ from .common import RootOptions, root_options, some_profile_options
 @click.option(
     "--include-key", is_flag=True, help="Put the virtual key in the export (readable by every local account)."
 )
-@some_profile_options("key_stdin", "gateway_url", "allow_insecure")
+@some_profile_options("key_stdin", "gateway_url", "allow_insecure", "key_mode")
 @root_options
 def export(
     roots: RootOptions,
@@ -39,6 +39,7 @@ def export(
     key_stdin: bool,
     gateway_url: str | None,
     allow_insecure: bool,
+    key_mode: str | None,
 ) -> None:
     """Export a profile's managed settings for Jamf/Kandji (mobileconfig, plist), Intune (reg, powershell) or a file.
 
@@ -58,4 +59,5 @@ def export(
         key_stdin=key_stdin,
         gateway_url=gateway_url,
         allow_insecure=allow_insecure,
+        key_mode=key_mode,
     )

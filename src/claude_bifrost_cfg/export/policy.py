@@ -19,7 +19,11 @@ CLAUDE_CODE_REGISTRY_VALUE = "Settings"
 
 KEY_NOTE = (
     "A key in managed settings is readable by every local account. Per-user keys belong in each user's "
-    "own settings (cbcfg apply -t code) or, once available, cbcfg's helper or gateway sign-in modes."
+    "own settings (cbcfg apply -t code), cbcfg's helper mode, or the gateway sign-in (--key-mode login)."
+)
+LOGIN_NOTE = (
+    "Gateway sign-in: each user signs in with /login (Cloud gateway); no key is shipped. Any forceLoginMethod in "
+    "managed settings blocks sessions that rely on a static key."
 )
 
 
@@ -86,5 +90,5 @@ def claude_code_policy(profile: str, owned: Mapping[str, Any], secret: bool) -> 
         registry_key=CLAUDE_CODE_REGISTRY_KEY,
         registry_values={CLAUDE_CODE_REGISTRY_VALUE: compact},
         secret=secret,
-        note=KEY_NOTE,
+        note=LOGIN_NOTE if "forceLoginMethod" in document else KEY_NOTE,
     )

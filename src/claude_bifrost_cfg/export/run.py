@@ -31,6 +31,7 @@ def export_profile(
     key_stdin: bool,
     gateway_url: str | None,
     allow_insecure: bool,
+    key_mode: str | None = None,
 ) -> None:
     from ..commands.common import read_key, sources
     from ..workflow import build_request
@@ -52,7 +53,13 @@ def export_profile(
         gateway_url=gateway_url,
         allow_insecure=allow_insecure,
         need_key=False,
+        key_mode=key_mode,
     )
+    if request.source.key_mode == "helper":
+        raise UsageError(
+            "key mode helper names a program and a key store on one machine; managed settings go to many",
+            "export with --key-mode login (gateway sign-in, no key shipped) or key/header with --include-key",
+        )
     for message in request.inputs.warnings:
         warning(message)
     key = request.source.key if include_key else None
