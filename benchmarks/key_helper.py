@@ -2,7 +2,7 @@
 
     python benchmarks/key_helper.py                # the fallback file store (any machine)
     python benchmarks/key_helper.py --keyring      # the OS keyring (needs a backend, e.g. a
-                                                   # Secret Service: scripts/ci-keyring.sh)
+                                                   # Secret Service: scripts/install-test-packages.sh)
     python benchmarks/key_helper.py --runs 30 --json figures.json
 
 Claude Code runs ``apiKeyHelper`` at start and at every refresh

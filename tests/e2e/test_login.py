@@ -87,25 +87,14 @@ def test_gateway_sign_in_device_flow_inference_refresh_and_logout(
         pytest.skip(f"e2e: a scratch /etc/claude-code needs a mount namespace: {scenario.isolation.reason}")
     login.access_ttl = 20  # shorter than the client's refresh margin: it refreshes before each use
 
-    # ---- cbcfg's part ------------------------------------------------------------------------
-    # TODO(merge): replace these hand-written files with the real command once `keys` lands:
-    #     user:    scenario.cbcfg("apply", "<profile>", "--key-mode", "login", "--yes", *scenario.roots(),
-    #                             "--gateway-url", gw.url)            # no key at all
-    #     managed: the same with "--target", "managed", as_root=True (scenario.apply does both)
-    # and keep every assertion below (the settings must carry these three things).
-    settings = {
-        "forceLoginMethod": "gateway",
-        "forceLoginGatewayUrl": login.base_url,
-        "env": dict(PINS),
-    }
-    text = json.dumps(settings, indent=2) + "\n"
-    if managed:
-        scenario.managed_dir.mkdir(parents=True, exist_ok=True)
-        (scenario.managed_dir / "managed-settings.json").write_text(text, encoding="utf-8")
-        (scenario.managed_dir / "managed-settings.json").chmod(0o644)
-    else:
-        scenario.write_as_user(scenario.home / ".claude" / "settings.json", text)
-    # ---- end of cbcfg's part -----------------------------------------------------------------
+    # ---- cbcfg's part: `apply bedrock --key-mode login`, no key at all; managed as root ----------
+    report = scenario.apply("bedrock", "managed" if managed else "code", key=None, extra=["--key-mode", "login"])
+    assert report["applied"], report
+    written = scenario.managed_dir / "managed-settings.json" if managed else scenario.home / ".claude" / "settings.json"
+    settings = json.loads(written.read_text(encoding="utf-8"))
+    assert settings["forceLoginMethod"] == "gateway"
+    assert settings["forceLoginGatewayUrl"] == login.base_url
+    assert {name: settings["env"][name] for name in PINS} == PINS
 
     with start_client(scenario, tty_folder, managed=managed) as tty:
 

@@ -1,6 +1,6 @@
 """A real keyring backend for tests: gnome-keyring's Secret Service on a private D-Bus session bus.
 
-``scripts/ci-keyring.sh`` installs it in CI (Debian packages dbus and gnome-keyring). Without it the
+``scripts/install-test-packages.sh`` installs it in CI (Debian packages dbus and gnome-keyring). Without it the
 keyring tests skip on a developer machine and fail under CI=true.
 """
 
@@ -27,7 +27,9 @@ def is_ci() -> bool:
 def require_secret_service() -> None:
     missing = [tool for tool in ("dbus-daemon", "gnome-keyring-daemon") if shutil.which(tool) is None]
     if missing:
-        message = f"no Secret Service to test against ({', '.join(missing)} missing): run scripts/ci-keyring.sh"
+        message = (
+            f"no Secret Service to test against ({', '.join(missing)} missing): run scripts/install-test-packages.sh"
+        )
         if is_ci():
             pytest.fail(f"keyring tests (CI=true): {message}", pytrace=False)
         pytest.skip(message)
