@@ -19,11 +19,12 @@ from .current import PlannedFile, needed_members, plan_current, read_current
 from .desired import Fragment
 from .errors import RefusedError, UsageError
 from .fsio import OnWait, read_snapshot
-from .jsondoc import JsonDocError, parse_document
+from .jsondoc import JsonDocError, parse_document, path_to_pointer
 from .layout import Layout
 from .records import Record
 from .targets import ALL
 from .transaction import FileWrite, Guarded, load_records, run_transaction
+from .vocabulary import API_KEY_HELPER
 
 NOTHING = Fragment({})  # the desired state of a removal: cbcfg owns nothing
 
@@ -132,14 +133,36 @@ def _taken_out(removal: Removal) -> set[str]:
     return {change.pointer for change in removal.planned.plan.changes}
 
 
+HELPER_POINTER = path_to_pointer((API_KEY_HELPER,))
+
+
 def forget_key(layout: Layout, records: Sequence[Record], write: bool) -> tuple[str, ...]:
     """Drop the virtual key from wherever the key mode keeps it outside the target files; returns
     what was (``write``) or would be done, one line each, to say.
 
-    Today the only mode keeps the key in the files' own keys (settings ``env``, MCP headers), which
-    the removal plan has already taken out: nothing more to do. The keyring and apiKeyHelper modes
-    fill this in (delete the keyring entry, the helper script) for the ``records`` being forgotten."""
-    return ()
+    In ``key`` and ``header`` modes the key is one of the files' own keys, which the removal plan
+    has already taken out. In ``helper`` mode it is in a key store (the OS keyring, or the 0600
+    fallback file), one entry per profile: removed once no file cbcfg still manages uses that
+    profile's helper."""
+    from .keystore import delete_key, known_entries
+
+    still_used = {  # after a write the forgotten records are gone; in a dry run they are still there
+        record.profile
+        for record in load_records(layout.state_dir).values()
+        if record not in records and HELPER_POINTER in record.owned
+    }
+    profiles = sorted({r.profile for r in records if HELPER_POINTER in r.owned} - still_used)
+    stored = known_entries(layout.state_dir)
+    said = []
+    for profile in profiles:
+        if write:
+            places = delete_key(layout.state_dir, profile)
+            if places:
+                said.append(f"removed the virtual key of profile {profile!r} from the {' and '.join(places)} store")
+        elif profile in stored:
+            store = stored[profile]["store"]
+            said.append(f"would remove the virtual key of profile {profile!r} from the {store} store")
+    return tuple(said)
 
 
 def remove_owned(

@@ -224,3 +224,20 @@ def test_a_profile_chooses_its_key_mode_in_its_gateway_table(scratch: Scratch) -
     bad = write(profiles / "bad.toml", 'extends = "local"\n[gateway]\nkey_mode = "vault"\n')
     refused = scratch.process("apply", "bad", "--yes", "--profiles-dir", str(profiles), key=KEY, env=NO_BUS)
     assert refused.exit_code == 4 and f"{bad}:3" in refused.error_line()
+
+
+def test_remove_in_helper_mode_takes_the_key_out_of_its_store_too(scratch: Scratch) -> None:
+    apply(scratch, "--key-mode", "helper")
+    assert holding(scratch.root, KEY) == {"home/.local/state/cbcfg/keys/local.key"}
+
+    dry = scratch.process("remove", "--dry-run", env=NO_BUS)
+    assert dry.exit_code == 0, dry.output
+    assert "would remove the virtual key of profile 'local' from the file store" in dry.output
+    assert holding(scratch.root, KEY) == {"home/.local/state/cbcfg/keys/local.key"}
+
+    removed = scratch.process("remove", "--yes", env=NO_BUS)
+
+    assert removed.exit_code == 0, removed.output
+    assert "removed the virtual key of profile 'local' from the file store" in removed.output
+    assert holding(scratch.root, KEY) == set()
+    assert not scratch.settings.exists()  # cbcfg created it and it held nothing else
