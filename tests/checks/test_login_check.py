@@ -133,3 +133,19 @@ def test_a_machine_with_managed_settings_ignores_the_users_sign_in(scratch: Scra
     assert [row for row in doctor_rows(scratch) if row["check"] == "login"] == []
     write(scratch.system_root / "etc" / "claude-code" / "managed-settings.json", json.dumps(settings) + "\n")
     assert [row["level"] for row in doctor_rows(scratch) if row["check"] == "login"] == ["ok"]
+
+
+def test_login_mode_applied_by_cbcfg_is_healthy_in_doctor(scratch: Scratch, gateway: Gateway) -> None:
+    """After `apply --key-mode login` (no key anywhere), nothing in doctor asks for a base URL or a
+    virtual key: the settings row says the client signs in, the key checks say why they are skipped."""
+    applied = scratch.cbcfg(
+        "apply", "bedrock", "-t", "code", "--key-mode", "login", "--yes", "--gateway-url", gateway.url
+    )
+    assert applied.exit_code == 0, applied.output
+    result = scratch.cbcfg("doctor", "--json", "--system-root", str(scratch.system_root))
+    rows = {row["check"]: row for row in json.loads(result.output)["results"]}
+    assert result.exit_code == 0, result.output
+    assert rows["settings"]["level"] == "ok" and "signs in to the gateway" in rows["settings"]["message"]
+    for check in ("key", "models", "mcp"):
+        assert rows[check]["level"] == "skipped" and "login mode" in rows[check]["message"], rows[check]
+    assert rows["login"]["level"] == "ok"

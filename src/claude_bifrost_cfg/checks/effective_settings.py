@@ -18,9 +18,21 @@ network = False
 
 
 def run(ctx: LocalContext) -> list[CheckResult]:
+    from .login import login_settings
+
     rows: list[CheckResult] = []
     base = ctx.effective.get("ANTHROPIC_BASE_URL")
-    if base is None or base.winner is None:
+    login = login_settings(ctx.layers)
+    if (base is None or base.winner is None) and login.required:
+        rows.append(
+            CheckResult(
+                name,
+                Level.OK,
+                f"Claude Code signs in to the gateway at {login.gateway_url or '(asked at /login)'} "
+                f"(forceLoginMethod from {login.where}): no ANTHROPIC_BASE_URL is needed",
+            )
+        )
+    elif base is None or base.winner is None:
         rows.append(
             CheckResult(
                 name,

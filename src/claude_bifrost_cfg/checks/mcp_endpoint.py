@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 name = "mcp"
 summary = "the MCP endpoint answers initialize and tools/list for the virtual key"
 network = True
+uses_virtual_key = True  # skipped in login mode without a key: the client sends the gateway's token
 
 _SDK_MODULES = ("httpx2", "mcp.client.session", "mcp.client.streamable_http")
 _MAX_PAGES = 20

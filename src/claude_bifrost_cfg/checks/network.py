@@ -99,6 +99,11 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
     return results
 
 
+def _signs_in_instead(check: NetworkCheck, ctx: NetworkContext) -> bool:
+    """A check of the virtual key, when the settings make Claude Code sign in instead (no key given)."""
+    return getattr(check, "uses_virtual_key", False) is True and ctx.login_method == "gateway" and not ctx.key
+
+
 def _gates_others(check: NetworkCheck) -> bool:
     return getattr(check, "gates_others", False) is True
 
@@ -112,6 +117,10 @@ async def _run_one(
 ) -> tuple[list[CheckResult], bool]:
     """The check's rows, and whether it could not reach the gateway at all."""
     import httpx
+
+    if _signs_in_instead(check, ctx):
+        message = "not checked: Claude Code signs in to the gateway (login mode) and sends its token, not a virtual key"
+        return [CheckResult(check.name, Level.SKIPPED, message)], False
 
     try:
         return await check.run(ctx, client), False
