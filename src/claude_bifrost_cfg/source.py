@@ -30,6 +30,7 @@ class Source:
     settings: Mapping[str, Any]
     mcp_name: str | None  # None: the profile has no MCP entry
     desktop_mcp: DesktopMcpForm
+    desktop_gateway: bool = False  # Desktop's gateway inference is planned too (claude_desktop_config.json's mode)
 
     @property
     def base_url(self) -> str:
@@ -52,7 +53,7 @@ class Source:
         return env
 
 
-def build_source(profile: Profile, gateway_url: str, key: str | None, desktop_mcp: DesktopMcpForm = "url") -> Source:
+def build_source(profile: Profile, gateway_url: str, key: str | None, desktop_mcp: DesktopMcpForm = "bridge") -> Source:
     return Source(
         profile=profile.name,
         gateway_url=gateway_url,

@@ -27,6 +27,11 @@ MODEL_ENV = {
 SECRET_ENV_NAMES = frozenset(KEY_ENV_NAMES)
 SECRET_FIELD_NAMES = (*KEY_ENV_NAMES, "AUTH_HEADER", "Authorization", "authorization", "x-api-key", "x-bf-vk")
 
+# Claude Desktop's local configuration library: the one configuration cbcfg owns in it (a fixed,
+# UUID-shaped id, as other writers use: re-applying any profile updates the same configuration).
+DESKTOP_CONFIG_ID = "00000000-0000-4000-8000-00000000cbcf"
+DESKTOP_CONFIG_NAME = "Bifrost (cbcfg)"
+
 # A project's Claude Code files, relative to the project folder.
 PROJECT_SETTINGS = (".claude", "settings.json")  # committed, shared with the team
 PROJECT_LOCAL_SETTINGS = (".claude", "settings.local.json")  # personal, git-ignored

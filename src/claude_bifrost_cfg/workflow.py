@@ -32,7 +32,7 @@ from .vocabulary import VIRTUAL_KEY_ENV
 CLAUDE_CODE = "Claude Code"
 CLAUDE_DESKTOP = "Claude Desktop"
 # The client that reads each target's file; every target not named here is Claude Code's.
-_CLIENT_OF_TARGET = {"desktop": CLAUDE_DESKTOP}
+_CLIENT_OF_TARGET = {"desktop": CLAUDE_DESKTOP, "desktop-gateway": CLAUDE_DESKTOP, "desktop-library": CLAUDE_DESKTOP}
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def build_request(
     key: str | None,
     targets: Sequence[str] = (),
     gateway_url: str | None = None,
-    desktop_mcp: str = "url",
+    desktop_mcp: str = "bridge",
     allow_insecure: bool = False,
     need_key: bool = True,
     allow_placeholder: bool = False,
@@ -81,6 +81,8 @@ def build_request(
     if in_place is not None:
         inputs = replace(inputs, key_in_place=in_place.shown)
     source = build_source(profile, inputs.gateway_url, inputs.key, form)
+    if any(target.name == "desktop-gateway" for target in chosen):
+        source = replace(source, desktop_gateway=True)  # claude_desktop_config.json: deploymentMode
     return Request(layout, profile, inputs, source, chosen)
 
 

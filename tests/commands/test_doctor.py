@@ -78,7 +78,7 @@ def worst(result: Result, check: str) -> dict[str, Any]:
 
 
 def test_an_applied_profile_against_a_healthy_gateway_exits_0(scratch: Scratch, gw: Gateway) -> None:
-    apply(scratch, gw.url)
+    apply(scratch, gw.url, "bedrock", "--desktop-mcp", "url")
 
     result = doctor(scratch, "--json")
 
@@ -101,7 +101,7 @@ def test_an_applied_profile_against_a_healthy_gateway_exits_0(scratch: Scratch, 
 
 
 def test_the_human_table(scratch: Scratch, gw: Gateway) -> None:
-    apply(scratch, gw.url)
+    apply(scratch, gw.url, "bedrock", "--desktop-mcp", "url")
 
     result = doctor(scratch)
 
