@@ -73,7 +73,8 @@ def run(ctx: LocalContext) -> list[CheckResult]:
 
 
 def _bridge_row(entry: dict[str, object]) -> CheckResult:
-    args = [str(arg) for arg in entry.get("args", [])] if isinstance(entry.get("args"), list) else []
+    raw = entry.get("args")
+    args = [str(arg) for arg in raw] if isinstance(raw, list) else []
     command = str(entry["command"])
     if any(arg.startswith("sk-bf-") or arg.startswith("Authorization: Bearer sk-") for arg in args):
         return CheckResult(
