@@ -22,7 +22,7 @@ from .common import RootOptions, root_options, some_profile_options
 )
 @click.option(
     "--product",
-    type=click.Choice(["code", "desktop"]),
+    metavar="code|desktop",
     default="code",
     show_default=True,
     help="Claude Code's managed settings, or Claude Desktop's gateway policy (com.anthropic.claudefordesktop).",
