@@ -92,3 +92,11 @@ def test_desktop_mcp_written_with_allow_http_for_a_lan_gateway(scratch: Scratch)
     apply(scratch, "local", "-t", "desktop", "--gateway-url", "http://bifrost.lan:8080", "--allow-insecure")
     args = read_json(scratch.desktop)["mcpServers"]["bifrost"]["args"]
     assert args[:4] == ["-y", "mcp-remote@0.15", "http://bifrost.lan:8080/mcp", "--allow-http"]
+
+
+def test_key_exposure_counts_the_desktop_configuration(scratch: Scratch) -> None:
+    apply(scratch, "bedrock", "-t", "desktop-gateway")
+    config = scratch.home / LIBRARY / f"{DESKTOP_CONFIG_ID}.json"
+    config.chmod(0o644)
+    found = rows(scratch, "key-exposure")
+    assert any(row["level"] == "failed" and "Claude-3p/configLibrary" in row["message"] for row in found)
