@@ -81,9 +81,22 @@ def build_request(
     if in_place is not None:
         inputs = replace(inputs, key_in_place=in_place.shown)
     source = build_source(profile, inputs.gateway_url, inputs.key, form)
-    if any(target.name == "desktop-gateway" for target in chosen):
+    if _desktop_gateway_in_use(layout, chosen):
         source = replace(source, desktop_gateway=True)  # claude_desktop_config.json: deploymentMode
     return Request(layout, profile, inputs, source, chosen)
+
+
+def _desktop_gateway_in_use(layout: Layout, chosen: tuple[Target, ...]) -> bool:
+    """Desktop's gateway configuration is applied now, or was by cbcfg earlier: then the desktop
+    target keeps ``deploymentMode: "3p"`` (applying only the MCP entry must not switch Desktop back)."""
+    names = {target.name for target in chosen}
+    if "desktop-gateway" in names:
+        return True
+    if "desktop" not in names:
+        return False
+    from .transaction import load_records
+
+    return str(get_target("desktop-gateway").path(layout)) in load_records(layout.state_dir)
 
 
 def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:

@@ -185,3 +185,10 @@ def test_helper_key_mode_writes_the_credential_helper_and_no_key() -> None:
     assert fragment.wanted["/inferenceCredentialHelper"] == "/usr/local/bin/bifrost-key"
     assert "/inferenceGatewayApiKey" not in fragment.wanted
     assert not fragment.secret
+
+
+def test_applying_only_the_mcp_entry_later_keeps_the_3p_mode(scratch: Scratch) -> None:
+    apply_gateway(scratch, "bedrock")
+    result = scratch.cbcfg("apply", "bedrock", "-t", "desktop", "--desktop-mcp", "url", "--yes", key=KEY)
+    assert result.exit_code == 0, result.output
+    assert read_json(scratch.desktop)["deploymentMode"] == "3p"
