@@ -78,14 +78,12 @@ def resolve_inputs(
 
 def choose_targets(profile: Profile, requested: Sequence[str]) -> tuple[str, ...]:
     """``--target`` names, else the profile's defaults; in a stable order without repeats."""
-    from .targets import NAMES
+    from .targets import ALL, NAMES
 
     for name in requested:
         if name not in NAMES:
             raise UsageError(f"unknown target {name!r}", f"targets are: {', '.join(NAMES)}")
     # managed settings bind every user of the machine: written only when asked for by name.
-    chosen = requested or [name for name in profile.targets if name != "managed"]
-    from .targets import ALL
-
+    chosen = requested or [name for name in profile.targets if not ALL[name].by_name_only]
     chosen = [*chosen, *(brought for name in chosen for brought in ALL[name].brings)]
     return tuple(name for name in NAMES if name in chosen)

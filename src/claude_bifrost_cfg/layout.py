@@ -60,6 +60,14 @@ _MANAGED_DIR = {
     Platform.WINDOWS: ("Program Files", "ClaudeCode"),
     Platform.LINUX: ("etc", "claude-code"),
 }
+# The drop-in folder beside managed-settings.json, and the one drop-in cbcfg owns whole there. Drop-ins
+# merge after the main file in file-name order (later wins); "50-" leaves room on both sides.
+MANAGED_DROP_INS = "managed-settings.d"
+CBCFG_DROP_IN = "50-cbcfg.json"
+# macOS managed preferences (MDM configuration profiles) of Claude Code's domain, under the system
+# root: the per-user file ("{user}") first, then the device's; the client reads the first found.
+MANAGED_PREFERENCES_DOMAIN = "com.anthropic.claudecode"
+_MANAGED_PREFERENCES = ("Library", "Managed Preferences")
 _SYSTEM_ROOT = {Platform.MACOS: "/", Platform.WINDOWS: "C:\\", Platform.LINUX: "/"}
 # cbcfg's own folders: records and backups (state), user profiles (config).
 _STATE_DIR = {
@@ -93,6 +101,7 @@ LayoutPath = Literal[
     "desktop_library_config",
     "desktop_library_meta",
     "managed_settings",
+    "managed_drop_in",
     "project_settings",
     "project_local_settings",
     "project_mcp",
@@ -111,6 +120,7 @@ class Layout:
     managed_dir: Path
     state_dir: Path
     config_dir: Path
+    system_root: Path = Path("/")
     # Another platform's system folder with no --system-root: not a path on this machine.
     foreign_system: bool = False
     desktop_install: DesktopInstall = "default"  # Windows: which install's paths these are
@@ -136,6 +146,29 @@ class Layout:
         return self.managed_dir / "managed-settings.json"
 
     @property
+    def managed_drop_ins(self) -> Path:
+        return self.managed_dir / MANAGED_DROP_INS
+
+    @property
+    def managed_drop_in(self) -> Path:
+        """The drop-in cbcfg owns whole (target ``managed-dropin``)."""
+        return self.managed_drop_ins / CBCFG_DROP_IN
+
+    @property
+    def server_managed_cache(self) -> Path:
+        """The client's cache of server-managed settings (claude.ai admin console, a gateway's
+        ``/managed/settings``): ``~/.claude/remote-settings.json``."""
+        return self.claude_dir / "remote-settings.json"
+
+    def managed_preferences(self, user: str | None) -> list[Path]:
+        """macOS only: the managed-preferences plists of Claude Code's domain, highest first."""
+        if self.platform is not Platform.MACOS or self.foreign_system:
+            return []
+        folder = self.system_root.joinpath(*_MANAGED_PREFERENCES)
+        name = f"{MANAGED_PREFERENCES_DOMAIN}.plist"
+        return [*([folder / user / name] if user else []), folder / name]
+
+    @property
     def user_profiles_dir(self) -> Path:
         return self.config_dir / "profiles"
 
@@ -153,7 +186,7 @@ class Layout:
 
     def path_of(self, name: LayoutPath) -> Path:
         """One target file's path; another platform's managed folder only under --system-root."""
-        if name == "managed_settings" and self.foreign_system:
+        if name in ("managed_settings", "managed_drop_in") and self.foreign_system:
             raise UsageError(
                 f"--platform {self.platform} puts managed settings in {self.managed_dir}, "
                 f"which is not a folder on this {Platform.host()} machine",
@@ -247,6 +280,7 @@ def resolve_layout(roots: Roots, env: Mapping[str, str]) -> Layout:
         managed_dir=managed_dir,
         state_dir=state_dir,
         config_dir=config_dir,
+        system_root=system_root,
         foreign_system=roots.system_root is None and platform is not Platform.host(),
         desktop_install=install,
     )

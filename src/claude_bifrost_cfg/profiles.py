@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ProfileError
-from .vocabulary import API_KEY_ENV, BASE_URL_ENV, KEY_ENV_NAMES, MODEL_ENV, is_http_url
+from .profile_folders import NAME_PATTERN, bundled_profiles_dir, names_in
+from .secrets import KEY_PREFIX
+from .vocabulary import API_KEY_ENV, BASE_URL_ENV, KEY_ENV_NAMES, MODEL_ENV, VIRTUAL_KEY_ENV, is_http_url
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Variables cbcfg derives from [gateway] and the key; a profile never spells them (no keys in files).
 DERIVED_ENV = frozenset({BASE_URL_ENV, *KEY_ENV_NAMES})
@@ -193,12 +194,6 @@ class ProfileSource:
     folder: Path
 
 
-def bundled_profiles_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    installed = here / "bundled_profiles"  # where the wheel puts them
-    return installed if installed.is_dir() else here.parents[1] / "profiles"
-
-
 def profile_sources(profiles_dir: Path | None, user_dir: Path) -> list[ProfileSource]:
     """Where profiles are looked up, highest precedence first."""
     sources = [ProfileSource("user", user_dir), ProfileSource("bundled", bundled_profiles_dir())]
@@ -238,25 +233,55 @@ def read_profile_file(path: Path) -> ProfileFile:
         raise ProfileError(f"{path}: cannot read: {exc.strerror}", "check the file's permissions") from None
     try:
         text = raw.decode("utf-8")
-        if text.startswith("\ufeff"):
-            raise ProfileError(f"{path}: starts with a byte order mark (BOM)", "save it as UTF-8 without BOM")
-        data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
+    return validate_profile_text(text, str(path))
+
+
+def validate_profile_text(text: str, shown: str) -> ProfileFile:
+    """A profile file's text checked as loading checks it (TOML, fields, no keys); ``shown`` names it
+    in the one-line error. Commands that write a profile validate what they write with this."""
+    if text.startswith("\ufeff"):
+        raise ProfileError(f"{shown}: starts with a byte order mark (BOM)", "save it as UTF-8 without BOM")
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # Python < 3.14 only has the line in the message: "... (at line 3, column 9)".
         at = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        where = f"{path}:{at.group(1)}" if at else str(path)
+        where = f"{shown}:{at.group(1)}" if at else shown
         raise ProfileError(f"{where}: invalid TOML: {exc}", "fix the syntax at that line") from None
     try:
-        return ProfileFile.model_validate(data)
+        validated = ProfileFile.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"])
         line = _line_of(text, error["loc"])
-        where = f"{path}:{line}" if line else str(path)
+        where = f"{shown}:{line}" if line else shown
         message = error["msg"].removeprefix("Value error, ")
         raise ProfileError(f"{where}: {key}: {message}", "fix that key (see profiles/ for examples)") from None
+    held = key_held(data)
+    if held is not None:
+        line = _line_of(text, held.split("."))
+        where = f"{shown}:{line}" if line else shown
+        raise ProfileError(
+            f"{where}: {held}: holds a Bifrost virtual key; profiles never hold keys",
+            f"remove it; give the key in {VIRTUAL_KEY_ENV} or with --key-stdin",
+        )
+    return validated
+
+
+def key_held(data: Any, where: str = "") -> str | None:
+    """The dotted key of the first value in ``data`` that holds a virtual key (``sk-bf-…``), if any."""
+    stack: list[tuple[str, Any]] = [(where, data)]
+    while stack:
+        at, item = stack.pop()
+        if isinstance(item, str) and KEY_PREFIX in item:
+            return at or "value"
+        if isinstance(item, dict):
+            stack.extend((f"{at}.{name}" if at else str(name), value) for name, value in item.items())
+        elif isinstance(item, list):
+            stack.extend((at, value) for value in item)
+    return None
 
 
 def find_profile_path(name: str, sources: Sequence[ProfileSource], start: int = 0) -> tuple[int, Path] | None:
@@ -336,11 +361,7 @@ def load_profile(name: str, sources: Sequence[ProfileSource]) -> Profile:
 
 
 def list_profile_names(sources: Sequence[ProfileSource]) -> set[str]:
-    names: set[str] = set()
-    for source in sources:
-        if source.folder.is_dir():
-            names.update(p.stem for p in source.folder.glob("*.toml") if NAME_PATTERN.match(p.stem))
-    return names
+    return names_in(source.folder for source in sources)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from .current import PlannedFile, key_in_place, prepare
 from .engine import commit, files_match, summarize_changes
-from .errors import UsageError
+from .errors import CbcfgError, RefusedError, UsageError
 from .git_ignore import keep_out_of_git as ignore_in_git
 from .git_ignore import refuse_if_tracked
 from .inputs import Inputs, choose_targets, resolve_inputs
@@ -195,3 +196,66 @@ def apply_profile(
 ) -> ApplyResult:
     """Plan and write: what ``cbcfg apply --yes`` does, without printing."""
     return apply_plan(request, plan_request(request, force), force, write=write, on_wait=on_wait)
+
+
+# -- many homes in one process ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeOutcome:
+    """One home of ``apply_to_homes``: its result, or the error that stopped it (nothing written there
+    past that error; the other homes went on)."""
+
+    layout: Layout
+    result: ApplyResult | None
+    error: CbcfgError | None = None
+
+
+def read_homes(text: str, base: Path) -> tuple[Path, ...]:
+    """The homes of a ``--homes-from`` file: one path per line; blank lines and ``#`` lines skipped;
+    relative paths from ``base``; a home named twice is applied once."""
+    homes: list[Path] = []
+    seen: set[str] = set()
+    for line in text.splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        home = (base / entry).absolute()
+        if os.path.realpath(home) not in seen:
+            seen.add(os.path.realpath(home))
+            homes.append(home)
+    return tuple(homes)
+
+
+def apply_to_homes(
+    layouts: Sequence[Layout],
+    build: Callable[[Layout], Request],
+    force: bool = False,
+    *,
+    write: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+) -> list[HomeOutcome]:
+    """One profile into many homes (shared build machines, VDI) in one process: each home is its own
+    request and its own transaction (records, backups, lock under that home). A home that fails is
+    reported and the others go on; a usage error (the same for every home) stops the run before any
+    home is written."""
+    outcomes = []
+    for layout in layouts:
+        try:
+            if not layout.home.is_dir():
+                raise RefusedError(
+                    f"home {layout.home} is not a folder", "create the user (and their home) first, or drop the line"
+                )
+            request = build(layout)
+            shared = [target.name for target in request.targets if target.scope != "user"]
+            if shared:
+                raise UsageError(
+                    f"targets {', '.join(shared)} are one file for every home, not one per home",
+                    "apply them once without --homes-from; pass user targets here (-t code -t code-mcp …)",
+                )
+            outcomes.append(HomeOutcome(layout, apply_profile(request, force, write=write, on_wait=on_wait)))
+        except UsageError:
+            raise
+        except CbcfgError as exc:
+            outcomes.append(HomeOutcome(layout, None, exc))
+    return outcomes

@@ -102,6 +102,7 @@ class Scratch:
             "code-mcp": self.claude_json,
             "project-mcp": self.project / ".mcp.json",
             "managed": self.system_root / "etc" / "claude-code" / "managed-settings.json",
+            "managed-dropin": self.system_root / "etc" / "claude-code" / "managed-settings.d" / "50-cbcfg.json",
         }[target]
 
     def env(self, key: str | None = KEY, extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RefusedError, UsageError
@@ -37,6 +38,7 @@ class DoctorRequest:
     live: bool = False
     network: bool = True  # False: --no-network
     environment: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    policy_file: Path | None = None  # --policy-file: an exported .reg (or plist) to count as a managed source
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
 
     layout, environment = request.layout, request.environment
     records = load_records(layout.state_dir)
-    layers = read_layers(layout, environment)
+    layers = read_layers(layout, environment, request.policy_file)
     effective = {item.key: item for item in resolve(layers, resolution_keys(), records)}
     profile = source = None
     if request.profile is not None:

@@ -73,6 +73,7 @@ PROFILE_OPTIONS: Mapping[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {
             "multiple": True,
             "metavar": "NAME",
+            "shell_complete": lambda ctx, param, incomplete: _complete("target_names", ctx, param, incomplete),
             "help": "Only this target (repeatable) [default: the profile's targets].",
         },
     ),
@@ -190,7 +191,11 @@ def profile_options(command: F) -> F:
         )
         return command(chosen=chosen, **kwargs)
 
-    argument = click.Argument(["profile"], metavar="PROFILE")
+    argument = click.Argument(
+        ["profile"],
+        metavar="PROFILE",
+        shell_complete=lambda ctx, param, incomplete: _complete("profile_names", ctx, param, incomplete),
+    )
     return _with_params(wrapper, [argument, *declared(PROFILE_OPTIONS)])  # type: ignore[no-any-return]
 
 
@@ -201,6 +206,13 @@ def some_profile_options(*names: str) -> Callable[[F], F]:
         return _with_params(command, declared(PROFILE_OPTIONS, *names))  # type: ignore[no-any-return]
 
     return decorate
+
+
+def _complete(what: str, ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    """A TAB's candidates, from the completion module (loaded only when a shell asks)."""
+    from .. import completion
+
+    return getattr(completion, f"complete_{what}")(ctx, param, incomplete)
 
 
 def _with_params(function: Callable[..., Any], params: Sequence[click.Parameter]) -> Any:

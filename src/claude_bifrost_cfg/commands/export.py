@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
+from ..completion import complete_profile_names
 from .common import RootOptions, root_options, some_profile_options
 
 
 @click.command()
-@click.argument("profile", metavar="PROFILE")
+@click.argument("profile", metavar="PROFILE", shell_complete=complete_profile_names)
 @click.option(
     "--format", "-f", "format_name", metavar="FORMAT", help="managed-json, mobileconfig, plist, reg or powershell."
 )

@@ -3,7 +3,18 @@ list of target names (in the order cbcfg plans and reports them)."""
 
 from __future__ import annotations
 
-from . import code, code_local, code_mcp, code_project, desktop, desktop_gateway, desktop_library, managed, project_mcp
+from . import (
+    code,
+    code_local,
+    code_mcp,
+    code_project,
+    desktop,
+    desktop_gateway,
+    desktop_library,
+    managed,
+    managed_dropin,
+    project_mcp,
+)
 from .base import Target
 
 ALL: dict[str, Target] = {
@@ -18,6 +29,7 @@ ALL: dict[str, Target] = {
         code_mcp,
         project_mcp,
         managed,
+        managed_dropin,
     )
 }
 NAMES: tuple[str, ...] = tuple(ALL)
