@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from claude_bifrost_cfg.cli import COMMANDS
+from claude_bifrost_cfg.targets import NAMES
 from tests.cli_helpers import KEY, SCRUBBED_ENV, Scratch, write
 from tests.test_import_graph import cbcfg_script, heavy_in, imported_modules
 
-TARGETS = ["code", "code-project", "code-local", "desktop", "code-mcp", "project-mcp", "managed"]
+TARGETS = list(NAMES)  # every registered target (targets/__init__.py)
 
 
 def env_for(scratch: Scratch, **extra: str) -> dict[str, str]:
