@@ -93,4 +93,5 @@ def choose_targets(profile: Profile, requested: Sequence[str]) -> tuple[str, ...
             raise UsageError(f"unknown target {name!r}", f"targets are: {', '.join(NAMES)}")
     # managed settings bind every user of the machine: written only when asked for by name.
     chosen = requested or [name for name in profile.targets if not ALL[name].by_name_only]
+    chosen = [*chosen, *(brought for name in chosen for brought in ALL[name].brings)]
     return tuple(name for name in NAMES if name in chosen)

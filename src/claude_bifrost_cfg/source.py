@@ -57,6 +57,8 @@ class Source:
     def login_url(self) -> str:
         return self.gateway_url + LOGIN_GATEWAY_PATH
 
+    desktop_gateway: bool = False  # Desktop's gateway inference is planned too (claude_desktop_config.json's mode)
+
     @property
     def base_url(self) -> str:
         return self.gateway_url + "/anthropic"
@@ -96,7 +98,7 @@ def build_source(
     profile: Profile,
     gateway_url: str,
     key: str | None,
-    desktop_mcp: DesktopMcpForm = "url",
+    desktop_mcp: DesktopMcpForm = "bridge",
     key_mode: KeyMode | None = None,
     helper_command: str | None = None,
     mcp_headers_command: str | None = None,

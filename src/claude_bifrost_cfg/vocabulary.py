@@ -46,6 +46,10 @@ KEY_HELPER_SCRIPT = "cbcfg-key-helper"
 # The helper program to name instead of this interpreter's, when the user who runs Claude Code
 # cannot run cbcfg's own (root provisioning another user's home, an interpreter under /root).
 KEY_HELPER_ENV = "CBCFG_KEY_HELPER"
+# Claude Desktop's local configuration library: the one configuration cbcfg owns in it (a fixed,
+# UUID-shaped id, as other writers use: re-applying any profile updates the same configuration).
+DESKTOP_CONFIG_ID = "00000000-0000-4000-8000-00000000cbcf"
+DESKTOP_CONFIG_NAME = "Bifrost (cbcfg)"
 
 # A project's Claude Code files, relative to the project folder.
 PROJECT_SETTINGS = (".claude", "settings.json")  # committed, shared with the team

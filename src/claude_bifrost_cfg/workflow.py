@@ -34,7 +34,7 @@ from .vocabulary import VIRTUAL_KEY_ENV
 CLAUDE_CODE = "Claude Code"
 CLAUDE_DESKTOP = "Claude Desktop"
 # The client that reads each target's file; every target not named here is Claude Code's.
-_CLIENT_OF_TARGET = {"desktop": CLAUDE_DESKTOP}
+_CLIENT_OF_TARGET = {"desktop": CLAUDE_DESKTOP, "desktop-gateway": CLAUDE_DESKTOP, "desktop-library": CLAUDE_DESKTOP}
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def build_request(
     key: str | None,
     targets: Sequence[str] = (),
     gateway_url: str | None = None,
-    desktop_mcp: str = "url",
+    desktop_mcp: str = "bridge",
     allow_insecure: bool = False,
     need_key: bool = True,
     allow_placeholder: bool = False,
@@ -98,6 +98,8 @@ def build_request(
     helper, mcp_helper = (keys.helper_command, keys.mcp_headers_command) if keys else (None, None)
     store = keys.store.describe() if keys and keys.store else None
     source = build_source(profile, inputs.gateway_url, inputs.key, form, mode, helper, mcp_helper, store)
+    if _desktop_gateway_in_use(layout, chosen):
+        source = replace(source, desktop_gateway=True)  # claude_desktop_config.json: deploymentMode
     return Request(layout, profile, inputs, source, chosen, keys)
 
 
@@ -117,6 +119,19 @@ def login_warnings(layout: Layout, targets: tuple[Target, ...]) -> tuple[str, ..
     if not names & {"code", "managed"}:
         said.append("key mode login: only user (code) and managed settings can turn the gateway sign-in on")
     return tuple(said)
+
+
+def _desktop_gateway_in_use(layout: Layout, chosen: tuple[Target, ...]) -> bool:
+    """Desktop's gateway configuration is applied now, or was by cbcfg earlier: then the desktop
+    target keeps ``deploymentMode: "3p"`` (applying only the MCP entry must not switch Desktop back)."""
+    names = {target.name for target in chosen}
+    if "desktop-gateway" in names:
+        return True
+    if "desktop" not in names:
+        return False
+    from .transaction import load_records
+
+    return str(get_target("desktop-gateway").path(layout)) in load_records(layout.state_dir)
 
 
 def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:

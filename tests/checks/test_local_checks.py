@@ -107,7 +107,7 @@ def managed(scratch: Scratch) -> Path:
 
 
 def test_after_applying_a_provider_profile_nothing_is_worse_than_info(scratch: Scratch) -> None:
-    apply(scratch, "bedrock")
+    apply(scratch, "bedrock", extra=["--desktop-mcp", "url"])
 
     results = run_local_checks(context(scratch))
 
@@ -594,7 +594,7 @@ def test_desktop_mcp_a_config_without_the_bifrost_server(scratch: Scratch) -> No
 
 
 def test_desktop_mcp_a_url_entry_carries_the_caveat(scratch: Scratch) -> None:
-    apply(scratch, "local", "desktop")
+    apply(scratch, "local", "desktop", extra=["--desktop-mcp", "url"])
 
     (row,) = run(desktop_mcp, context(scratch))
 

@@ -68,7 +68,7 @@ def test_import_then_apply_check_changes_nothing(scratch: Scratch) -> None:
         "home/.config/cbcfg/profiles/mine.toml",
     }
 
-    check = scratch.cbcfg("apply", "mine", "--check", key=KEY)
+    check = scratch.cbcfg("apply", "mine", "--check", "--desktop-mcp", "url", key=KEY)  # the hand-made url entry
     assert check.exit_code == 0, check.output
     assert "Nothing to change" in check.stdout
     assert scratch.tree() == after_import
@@ -89,7 +89,7 @@ def test_import_keeps_the_variable_the_key_is_in(scratch: Scratch) -> None:
     assert scratch.cbcfg("import", "mine").exit_code == 0
     gateway = tomllib.loads(profile_path(scratch).read_text("utf-8"))["gateway"]
     assert gateway["key_env"] == "ANTHROPIC_AUTH_TOKEN"
-    assert scratch.cbcfg("apply", "mine", "--check", key=KEY).exit_code == 0
+    assert scratch.cbcfg("apply", "mine", "--check", "--desktop-mcp", "url", key=KEY).exit_code == 0
 
 
 def test_import_from_the_project_local_file(scratch: Scratch) -> None:

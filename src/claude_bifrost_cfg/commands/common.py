@@ -88,10 +88,10 @@ PROFILE_OPTIONS: Mapping[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "desktop_mcp": (
         ("--desktop-mcp",),
         {
-            "default": "url",
+            "default": "bridge",
             "show_default": True,
-            "metavar": "url|bridge",
-            "help": "Desktop MCP entry form: url (the seed's) or bridge (stdio mcp-remote).",
+            "metavar": "bridge|url",
+            "help": "Desktop MCP entry form: bridge (stdio mcp-remote, what current builds load) or url (the seed's).",
         },
     ),
     "allow_insecure": (
@@ -135,7 +135,7 @@ class ProfileOptions:
     targets: tuple[str, ...] = ()
     gateway_url: str | None = None
     key_stdin: bool = False
-    desktop_mcp: str = "url"
+    desktop_mcp: str = "bridge"
     allow_insecure: bool = False
     key_mode: str | None = None
 

@@ -21,6 +21,13 @@ from .common import RootOptions, root_options, some_profile_options
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path), metavar="FILE", help="Write FILE (atomically) instead of stdout."
 )
+@click.option(
+    "--product",
+    metavar="code|desktop",
+    default="code",
+    show_default=True,
+    help="Claude Code's managed settings, or Claude Desktop's gateway policy (com.anthropic.claudefordesktop).",
+)
 @click.option("--display-name", metavar="NAME", help="mobileconfig: the name the MDM and the Mac show.")
 @click.option("--organization", metavar="NAME", help="mobileconfig: your organisation.")
 @click.option(
@@ -32,6 +39,7 @@ def export(
     roots: RootOptions,
     profile: str,
     format_name: str | None,
+    product: str,
     output: Path | None,
     display_name: str | None,
     organization: str | None,
@@ -60,4 +68,5 @@ def export(
         gateway_url=gateway_url,
         allow_insecure=allow_insecure,
         key_mode=key_mode,
+        product=product,
     )
