@@ -327,7 +327,7 @@ def target_paths(scratch: Scratch, platform: str = "linux") -> dict[str, Path]:
     }
 
 
-def expected_document(target: str, profile: str, written: Mapping[str, Any], form: str = "url") -> dict[str, Any]:
+def expected_document(target: str, profile: str, written: Mapping[str, Any], form: str = "bridge") -> dict[str, Any]:
     """The whole document cbcfg creates for ``target`` (the file did not exist), with KEY."""
     mcp_url = gateway_of(profile) + "/mcp"
     if target in ("code", "code-local", "managed"):
@@ -339,7 +339,7 @@ def expected_document(target: str, profile: str, written: Mapping[str, Any], for
     elif target == "desktop":
         entry = {
             "command": "npx",
-            "args": ["-y", "mcp-remote", mcp_url, "--header", "Authorization:${AUTH_HEADER}"],
+            "args": ["-y", "mcp-remote@0.15", mcp_url, "--header", "Authorization:${AUTH_HEADER}"],
             "env": {"AUTH_HEADER": f"Bearer {KEY}"},
         }
     elif target == "code-mcp":

@@ -29,9 +29,19 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "apply": ("claude_bifrost_cfg.commands.apply:apply", "Apply a profile: merge it into its files, after a diff."),
     "status": ("claude_bifrost_cfg.commands.status:status", "Per file: which profile cbcfg applied, and drift."),
     "rollback": ("claude_bifrost_cfg.commands.rollback:rollback", "Restore a backup set (the newest by default)."),
+    "remove": ("claude_bifrost_cfg.commands.remove:remove", "Take out every key cbcfg set (undo: rollback)."),
+    "run": ("claude_bifrost_cfg.commands.run:run", "Start Claude Code with a profile, for that one process."),
     "explain": ("claude_bifrost_cfg.commands.explain:explain", "Which value of each setting wins, from which layer."),
     "doctor": ("claude_bifrost_cfg.commands.doctor:doctor", "Prove that Claude will reach Bifrost."),
     "export": ("claude_bifrost_cfg.commands.export:export", "A profile's managed settings for MDM (Jamf, Intune)."),
+    "profile": ("claude_bifrost_cfg.commands.profile:profile", "Write your profiles: new, set, unset, edit, rm."),
+    "import": (
+        "claude_bifrost_cfg.commands.import_profile:import_",
+        "Turn the Bifrost setup in effect now into a profile.",
+    ),
+    "models": ("claude_bifrost_cfg.commands.models:models", "The models the key may use, from the gateway."),
+    "completion": ("claude_bifrost_cfg.commands.completion:completion", "Print a shell's completion script."),
+    "key": ("claude_bifrost_cfg.commands.key:key", "The virtual key where the key mode keeps it: set, status, rm."),
 }
 
 
@@ -59,6 +69,18 @@ class LazyGroup(click.Group):
         rows = [(name, summary) for name, (_, summary) in self.lazy_commands.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """A TAB after ``cbcfg``: the command names and summaries from the table (no command module
+        imported), then the root options."""
+        from click.shell_completion import CompletionItem
+
+        names = [
+            CompletionItem(name, help=summary)
+            for name, (_, summary) in self.lazy_commands.items()
+            if name.startswith(incomplete)
+        ]
+        return [*names, *click.Command.shell_complete(self, ctx, incomplete)]
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; cbcfg's errors become one line on stderr and a documented exit code."""
@@ -95,6 +117,9 @@ class LazyGroup(click.Group):
         """click's main, with usage errors printed redacted: click quotes the offending argument, and a
         key pasted as one (``cbcfg apply local sk-bf-…``) must not be printed back."""
         from .output import clean
+
+        if os.environ.get("_CBCFG_COMPLETE"):  # a TAB in the shell: PowerShell's side of the protocol too
+            from . import completion  # noqa: F401
 
         try:
             result = super().main(args, prog_name or "cbcfg", complete_var, standalone_mode=False, **extra)

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     NOT_FOUND = 9  # rollback: no such backup set, or nothing to roll back
     PENDING = 10  # apply --check: changes are pending (nothing written)
     DRIFT = 11  # apply --check: nothing pending, but keys changed by hand differ from the profile
+    UNREACHABLE = 12  # models: the gateway cannot be reached or does not answer like Bifrost
 
 
 class CbcfgError(Exception):
@@ -62,3 +63,7 @@ class NotFoundError(CbcfgError):
 
 class UsageError(CbcfgError):
     code = ExitCode.USAGE
+
+
+class UnreachableError(CbcfgError):
+    code = ExitCode.UNREACHABLE

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from .errors import RefusedError, UsageError
 from .profiles import Profile, check_gateway_url, is_loopback_url
 from .secrets import KEY_PREFIX, looks_like_bifrost_key
-from .vocabulary import GATEWAY_URL_ENV, VIRTUAL_KEY_ENV
+from .source import KeyMode
+from .vocabulary import GATEWAY_URL_ENV, KEY_MODES, VIRTUAL_KEY_ENV
 
 KEY_ENV = VIRTUAL_KEY_ENV  # the name commands.common reads the key from
 URL_ENV = GATEWAY_URL_ENV
@@ -30,6 +32,12 @@ def check_key(key: str) -> str:
             f"pass the key alone (e.g. {KEY_PREFIX}…) in {KEY_ENV} or on --key-stdin",
         )
     return key
+
+
+def check_key_mode(mode: str) -> KeyMode:
+    if mode not in KEY_MODES:
+        raise UsageError(f"key mode {mode!r} is not one cbcfg knows", f"use one of {', '.join(KEY_MODES)}")
+    return cast(KeyMode, mode)
 
 
 def resolve_inputs(
@@ -78,11 +86,12 @@ def resolve_inputs(
 
 def choose_targets(profile: Profile, requested: Sequence[str]) -> tuple[str, ...]:
     """``--target`` names, else the profile's defaults; in a stable order without repeats."""
-    from .targets import NAMES
+    from .targets import ALL, NAMES
 
     for name in requested:
         if name not in NAMES:
             raise UsageError(f"unknown target {name!r}", f"targets are: {', '.join(NAMES)}")
     # managed settings bind every user of the machine: written only when asked for by name.
-    chosen = requested or [name for name in profile.targets if name != "managed"]
+    chosen = requested or [name for name in profile.targets if not ALL[name].by_name_only]
+    chosen = [*chosen, *(brought for name in chosen for brought in ALL[name].brings)]
     return tuple(name for name in NAMES if name in chosen)

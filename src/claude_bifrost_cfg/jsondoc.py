@@ -56,14 +56,59 @@ def path_to_pointer(path: Iterable[str]) -> str:
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in path)
 
 
+# An item of a list of objects, named by one of its fields: "[id=X]" (cbcfg owns array items
+# only this way, never by index, so another writer's items may come and go around it).
+_ITEM = re.compile(r"\[([^=\]]+)=(.*)\]\Z", re.DOTALL)
+
+
+def item_segment(field_name: str, value: str) -> str:
+    """The pointer segment of the list item whose ``field_name`` is ``value``."""
+    return f"[{field_name}={value}]"
+
+
+def _item_key(segment: str) -> tuple[str, str] | None:
+    match = _ITEM.match(segment)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _item_index(items: Sequence[Any], key: tuple[str, str]) -> int | None:
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get(key[0]) == key[1]:
+            return index
+    return None
+
+
 def get_at(document: Any, pointer: str) -> tuple[bool, Any]:
-    """(found, value) at a pointer; only objects are walked (cbcfg never owns array items)."""
+    """(found, value) at a pointer; objects are walked by key, lists only by an item segment."""
     node = document
     for part in pointer_to_path(pointer):
+        if isinstance(node, list):
+            key = _item_key(part)
+            index = _item_index(node, key) if key else None
+            if index is None:
+                return False, None
+            node = node[index]
+            continue
         if not isinstance(node, dict) or part not in node:
             return False, None
         node = node[part]
     return True, node
+
+
+def with_lists(value: Any) -> Any:
+    """A tree built from pointers, with every object whose keys are all item segments turned into
+    the list of those items (each holding its naming field)."""
+    if not isinstance(value, dict):
+        return value
+    keys = [_item_key(key) for key in value]
+    if value and all(keys):
+        items = []
+        for key, item in zip(keys, value.values(), strict=True):
+            assert key is not None
+            item = with_lists(item)
+            items.append({key[0]: key[1], **item} if isinstance(item, dict) else item)
+        return items
+    return {key: with_lists(item) for key, item in value.items()}
 
 
 # --- scanning -----------------------------------------------------------------------------------
@@ -340,7 +385,7 @@ def _build_value(edits: list[tuple[tuple[str, ...], Edit]]) -> tuple[bool, Any]:
         for part in path[:-1]:
             node = node.setdefault(part, {})
         node[path[-1]] = edit.value
-    return bool(result), result
+    return bool(result), with_lists(result)
 
 
 def _edit_object(
@@ -393,6 +438,20 @@ def _edit_object(
                 value_text = render_value(edit.value, style, inner)
                 kept.append((index, [(member.key_start, member.value_start), value_text]))
             continue
+        if all(path and _item_key(path[0]) for path, _ in below):
+            if text[member.value_start] != "[":
+                kind = _kind_of(text[member.value_start]) if text[member.value_start] != "{" else "an object"
+                raise JsonDocError(
+                    f"is {kind}, but cbcfg writes an item in it and needs a list there",
+                    text,
+                    member.value_start,
+                    member_pointer,
+                )
+            new_list = _edit_list(text, member.value_start, member_pointer, below, style, inner)
+            if new_list == ["[]"] and member_pointer in prune:
+                continue
+            kept.append((index, [(member.key_start, member.value_start), *new_list]))
+            continue
         if text[member.value_start] != "{":
             kind = _kind_of(text[member.value_start])
             raise JsonDocError(
@@ -441,6 +500,85 @@ def _edit_object(
         pieces += member_pieces
         previous = index
     return [*pieces, trail, "}"]
+
+
+def _scan_items(text: str, start: int, pointer: str) -> list[tuple[int, int, Any]]:
+    """The items of the list at ``start``: (start, end, decoded value) each."""
+    items: list[tuple[int, int, Any]] = []
+    pos = _skip_ws(text, start + 1)
+    if pos < len(text) and text[pos] == "]":
+        return items
+    while True:
+        value, end = _decode_value(text, pos, pointer)
+        items.append((pos, end, value))
+        pos = _skip_ws(text, end)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+            continue
+        if pos < len(text) and text[pos] == "]":
+            return items
+        raise JsonDocError(_problem(text, pos, "expected ',' or ']'"), text, pos, pointer)
+
+
+def _edit_list(
+    text: str,
+    start: int,
+    pointer: str,
+    edits: list[tuple[tuple[str, ...], Edit]],
+    style: _Style,
+    indent: str,
+) -> list[Piece]:
+    """New text of the list at ``start`` with whole-item ``edits`` (by item segment) applied: the
+    other items and the separators between them kept byte for byte, a new item appended."""
+    items = _scan_items(text, start, pointer)
+    end = _skip_ws(text, items[-1][1]) + 1 if items else _skip_ws(text, start + 1) + 1
+    if items:
+        lead = text[start + 1 : items[0][0]]
+        trail = text[items[-1][1] : end - 1]
+        multiline = "\n" in lead
+        inner = _LAST_INDENT.search(lead).group() if multiline else ""  # type: ignore[union-attr]
+    else:
+        multiline = bool(style.unit)
+        inner = indent + style.unit
+        lead = style.newline + inner if multiline else ""
+        trail = style.newline + indent if multiline else ""
+    values = [value for _, _, value in items]
+    replaced: dict[int, Edit] = {}
+    added: list[Any] = []
+    for path, edit in edits:
+        key = _item_key(path[0])
+        assert key is not None
+        if len(path) != 1:
+            raise ValueError(f"cbcfg owns list items whole, not {pointer}/{'/'.join(path)}")
+        index = _item_index(values, key)
+        if index is not None:
+            replaced[index] = edit
+        elif not edit.remove:
+            added.append({key[0]: key[1], **edit.value} if isinstance(edit.value, dict) else edit.value)
+    out: list[tuple[int, list[Piece]]] = []
+    for index, (item_start, item_end, _) in enumerate(items):
+        change = replaced.get(index)
+        if change is None:
+            out.append((index, [(item_start, item_end)]))
+        elif not change.remove:
+            out.append((index, [render_value(change.value, style, inner)]))
+    out += [(-1, [render_value(value, style, inner)]) for value in added]
+    if not out:
+        return ["[]"]
+    sep_new = ("," + style.newline + inner) if multiline else ("," + (" " if style.unit else ""))
+    if len(items) > 1:
+        sep_new = text[items[-2][1] : items[-1][0]]
+    pieces: list[Piece] = ["[", lead]
+    previous: int | None = None
+    for index, item_pieces in out:
+        if previous is not None:
+            if index >= 0 and previous >= 0 and index == previous + 1:
+                pieces.append((items[previous][1], items[index][0]))
+            else:
+                pieces.append(sep_new)
+        pieces += item_pieces
+        previous = index
+    return [*pieces, trail, "]"]
 
 
 def _separator_after(text: str, members: tuple[Member, ...], index: int) -> str:
@@ -503,4 +641,4 @@ def _assemble(text: str, pieces: list[Piece]) -> str:
 
 def new_document_text(value: Mapping[str, Any]) -> str:
     """Text for a file cbcfg creates: two-space indentation and a trailing newline, like Claude."""
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(with_lists(dict(value)), ensure_ascii=False, indent=2) + "\n"

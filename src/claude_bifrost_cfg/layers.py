@@ -1,9 +1,17 @@
-"""Effective settings: which layer's value Claude Code will use, as the client resolves them.
+r"""Effective settings: which layer's value Claude Code will use, as the client resolves them.
 
 Precedence, highest first (observed from the real client): managed (drop-ins in
 ``managed-settings.d/*.json`` over ``managed-settings.json``, later file name wins) → project local
 → project → user → the process environment (settings ``env`` wins over the shell). ``env`` merges
 key by key across layers.
+
+Managed settings come from several sources, highest first (2.1.332's ``managedSourcesBehavior``
+description, the facts file): server-managed (cached in ``~/.claude/remote-settings.json``) > MDM
+(the macOS managed-preferences plist, or ``HKLM\SOFTWARE\Policies\ClaudeCode``) > the file
+(``managed-settings.json`` and its drop-ins) > ``HKCU\SOFTWARE\Policies\ClaudeCode`` (only when
+no admin source exists). By default (``"first-wins"``) the highest source present is the managed
+tier alone; ``"merge"`` deep-merges them in that order. The knob is read from the highest source
+that is present or sets it.
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ class Layer:
     values: Mapping[str, Any]  # the file's top-level members (env under "env")
     exists: bool
     error: str | None = None
+    source: str | None = None  # a managed layer's source: server-managed, mdm, file or hkcu
+    ignored: str | None = None  # why the client does not use this managed layer (another source applies)
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class Setting:
     path: Path | None
     value: Any
     set_by_cbcfg: str | None = None  # the profile, when cbcfg wrote exactly this value there
+    ignored: str | None = None  # the layer is a managed source the client does not use: why
 
     @property
     def where(self) -> str:
@@ -73,21 +84,21 @@ class Effective:
         """Values cbcfg wrote that a higher layer overrides with something else."""
         if self.winner is None:
             return ()
-        return tuple(s for s in self.shadowed if s.set_by_cbcfg and s.value != self.winner.value)
+        return tuple(s for s in self.shadowed if s.set_by_cbcfg and s.ignored is None and s.value != self.winner.value)
 
 
-def _read_layer(name: str, path: Path, home: Path) -> Layer:
+def _read_layer(name: str, path: Path, home: Path, source: str | None = None) -> Layer:
     shown = display_path(path, home)
     try:
         snapshot = read_snapshot(path, shown)
         if snapshot.data is None:
-            return Layer(name, path, shown, {}, False)
+            return Layer(name, path, shown, {}, False, source=source)
         document = parse_document(decode_text(snapshot.data, shown))
     except BadFileError as exc:
-        return Layer(name, path, shown, {}, True, exc.message)
+        return Layer(name, path, shown, {}, True, exc.message, source=source)
     except JsonDocError as exc:
-        return Layer(name, path, shown, {}, True, f"{shown}: {exc}")
-    return Layer(name, path, shown, document.values, True)
+        return Layer(name, path, shown, {}, True, f"{shown}: {exc}", source=source)
+    return Layer(name, path, shown, document.values, True, source=source)
 
 
 def managed_files(layout: Layout) -> list[Path]:
@@ -97,7 +108,7 @@ def managed_files(layout: Layout) -> list[Path]:
     links, whose names end in ``.json`` (case matters) and do not start with a dot, sorted as
     JavaScript sorts strings (by UTF-16 code units).
     """
-    drop_ins = layout.managed_dir / "managed-settings.d"
+    drop_ins = layout.managed_drop_ins
     try:
         entries = list(os.scandir(drop_ins))
     except OSError:  # absent, not a folder, or unreadable: the client reads no drop-in either
@@ -113,9 +124,126 @@ def managed_files(layout: Layout) -> list[Path]:
     return [layout.managed_settings, *(drop_ins / name for name in names)]
 
 
-def read_layers(layout: Layout, environment: Mapping[str, str]) -> list[Layer]:
-    """All layers, highest precedence first; drop-ins before the main managed file."""
-    layers = [_read_layer("managed", path, layout.home) for path in reversed(managed_files(layout))]
+# Settings that steer how managed sources compose; a source holding only these is no policy.
+SOURCE_KNOBS = frozenset({"managedSourcesBehavior", "wslInheritsWindowsSettings"})
+SOURCE_ORDER = ("server-managed", "mdm", "file", "hkcu")
+# Why a lower source is not used, by the source that applies.
+_APPLIES_INSTEAD = {
+    "server-managed": "server-managed settings are in place (~/.claude/remote-settings.json)",
+    "mdm": "a configuration profile for com.anthropic.claudecode is installed",
+    "file": "managed-settings.json (or a drop-in) is in place",
+}
+
+
+def _policy_layer(path: Path, home: Path, source: str, read: Any) -> Layer:
+    """A managed layer from a plist or .reg (``read``: bytes -> settings), as ``_read_layer`` does JSON."""
+    from .policy_sources import PolicyFileError
+
+    shown = display_path(path, home)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Layer("managed", path, shown, {}, False, source=source)
+    except OSError as exc:
+        return Layer("managed", path, shown, {}, True, f"{shown}: cannot read: {exc.strerror}", source=source)
+    try:
+        values = read(data)
+    except PolicyFileError as exc:
+        return Layer("managed", path, shown, {}, True, f"{shown}: {exc}", source=source)
+    return Layer("managed", path, shown, values, True, source=source)
+
+
+def _registry_layers(policy_file: Path, home: Path) -> list[Layer]:
+    """The HKLM (mdm) and HKCU layers of an exported .reg, or a plist given as --policy-file."""
+    from .policy_sources import PolicyFileError, is_plist, read_plist, reg_policies, settings_json
+
+    shown = display_path(policy_file, home)
+    try:
+        data = policy_file.read_bytes()
+    except OSError as exc:
+        return [Layer("managed", policy_file, shown, {}, True, f"{shown}: cannot read: {exc.strerror}", source="mdm")]
+    if is_plist(data):
+        return [_policy_layer(policy_file, home, "mdm", read_plist)]
+    try:
+        found = reg_policies(data)
+    except PolicyFileError as exc:
+        return [Layer("managed", policy_file, shown, {}, True, f"{shown}: {exc}", source="mdm")]
+    layers = []
+    for hive, source in (("HKLM", "mdm"), ("HKCU", "hkcu")):
+        where = f"{shown} ({hive}\\SOFTWARE\\Policies\\ClaudeCode)"
+        if hive not in found:
+            continue
+        try:
+            values = settings_json(found[hive], where)
+        except PolicyFileError as exc:
+            layers.append(Layer("managed", policy_file, where, {}, True, str(exc), source=source))
+            continue
+        layers.append(Layer("managed", policy_file, where, values, True, source=source))
+    return layers
+
+
+def managed_layers(layout: Layout, policy_file: Path | None = None) -> list[Layer]:
+    """Every managed source this machine shows (and ``policy_file``), highest first, each layer
+    marked ``ignored`` where the client would not use it (``managedSourcesBehavior``)."""
+    from .policy_sources import read_plist
+
+    layers = [_read_layer("managed", layout.server_managed_cache, layout.home, "server-managed")]
+    for plist in layout.managed_preferences(layout.home.name):
+        layer = _policy_layer(plist, layout.home, "mdm", read_plist)
+        if layer.exists:  # the client reads the first plist found: the user's, else the device's
+            layers.append(layer)
+            break
+    extra = _registry_layers(policy_file, layout.home) if policy_file is not None else []
+    layers += [layer for layer in extra if layer.source == "mdm"]
+    layers += [_read_layer("managed", path, layout.home, "file") for path in reversed(managed_files(layout))]
+    layers += [layer for layer in extra if layer.source == "hkcu"]
+    return mark_ignored([layer for layer in layers if layer.exists or layer.source == "file"])
+
+
+def is_present(layer: Layer) -> bool:
+    """A layer holding policy: read, and setting something besides the composition knobs."""
+    return layer.exists and layer.error is None and any(key not in SOURCE_KNOBS for key in layer.values)
+
+
+def source_behavior(layers: Sequence[Layer]) -> str:
+    """``managedSourcesBehavior`` as the client reads it: from the highest admin source that is
+    present or sets it; "first-wins" unless that says "merge"."""
+    for source in SOURCE_ORDER[:3]:
+        group = [layer for layer in layers if layer.source == source]
+        knob = next(
+            (layer.values["managedSourcesBehavior"] for layer in group if "managedSourcesBehavior" in layer.values),
+            None,
+        )
+        if knob is not None or any(is_present(layer) for layer in group):
+            return "merge" if knob == "merge" else "first-wins"
+    return "first-wins"
+
+
+def mark_ignored(layers: Sequence[Layer]) -> list[Layer]:
+    """The managed layers with ``ignored`` set on those the client does not use (pure)."""
+    from dataclasses import replace
+
+    present = [
+        source for source in SOURCE_ORDER[:3] if any(is_present(layer) and layer.source == source for layer in layers)
+    ]
+    behavior = source_behavior(layers)
+    marked = []
+    for layer in layers:
+        why = None
+        if layer.source == "hkcu" and present:
+            why = f"HKCU is read only when no admin source exists, and {_APPLIES_INSTEAD[present[0]]}"
+        elif behavior == "first-wins" and present and layer.source in SOURCE_ORDER[:3] and layer.source != present[0]:
+            why = (
+                f"{_APPLIES_INSTEAD[present[0]]} (managedSourcesBehavior first-wins: the highest source applies alone)"
+            )
+        marked.append(replace(layer, ignored=why) if why else layer)
+    return marked
+
+
+def read_layers(layout: Layout, environment: Mapping[str, str], policy_file: Path | None = None) -> list[Layer]:
+    """All layers, highest precedence first: the managed sources (server-managed, MDM, the file's
+    drop-ins before its main file, HKCU), then the project's, the user's, the environment."""
+    layers = managed_layers(layout, policy_file)
     layers.append(_read_layer("project-local", layout.project / ".claude" / "settings.local.json", layout.home))
     layers.append(_read_layer("project", layout.project / ".claude" / "settings.json", layout.home))
     layers.append(_read_layer("user", layout.user_settings, layout.home))
@@ -149,8 +277,10 @@ def resolve(layers: Sequence[Layer], keys: Sequence[str], records: Mapping[str, 
             record = records.get(str(layer.path)) if layer.path else None
             owned = record.owned.get(_pointer(key)) if record else None
             by_cbcfg = record.profile if record and owned == digest(value) else None
-            found.append(Setting(layer.name, layer.shown, layer.path, value, by_cbcfg))
-        results.append(Effective(key, found[0] if found else None, tuple(found[1:])))
+            found.append(Setting(layer.name, layer.shown, layer.path, value, by_cbcfg, layer.ignored))
+        used = [setting for setting in found if setting.ignored is None]
+        winner = used[0] if used else None
+        results.append(Effective(key, winner, tuple(s for s in found if s is not winner)))
     return results
 
 
@@ -370,12 +500,13 @@ def custom_header(text: object, name: str) -> str | None:
     return None
 
 
-def resolve_credentials(effective: Mapping[str, Effective]) -> Credentials:
+def resolve_credentials(effective: Mapping[str, Effective], helper_output: str | None = None) -> Credentials:
     """The credentials the client sends and the one Bifrost reads (pure).
 
     ``ANTHROPIC_API_KEY`` goes out as ``x-api-key``, ``ANTHROPIC_AUTH_TOKEN`` as Bearer, both when
     both are set; ``apiKeyHelper``'s output fills whichever of the two the variables leave empty;
-    ``x-bf-vk`` comes from ``ANTHROPIC_CUSTOM_HEADERS``.
+    ``x-bf-vk`` comes from ``ANTHROPIC_CUSTOM_HEADERS``. ``helper_output``: what apiKeyHelper
+    printed, when the caller ran it (doctor); else its value is unknown here.
     """
 
     def text(setting: Setting | None) -> str | None:
@@ -392,11 +523,11 @@ def resolve_credentials(effective: Mapping[str, Effective]) -> Credentials:
     if text(token):
         sent.append(Credential("authorization", "ANTHROPIC_AUTH_TOKEN", token, text(token)))
     elif helper is not None:
-        sent.append(Credential("authorization", HELPER, helper, None))
+        sent.append(Credential("authorization", HELPER, helper, helper_output))
     if text(api_key):
         sent.append(Credential("x-api-key", "ANTHROPIC_API_KEY", api_key, text(api_key)))
     elif helper is not None:
-        sent.append(Credential("x-api-key", HELPER, helper, None))
+        sent.append(Credential("x-api-key", HELPER, helper, helper_output))
     return Credentials(tuple(sent), _bifrost_reads(sent))
 
 

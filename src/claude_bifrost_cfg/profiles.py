@@ -21,9 +21,18 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ProfileError
-from .vocabulary import API_KEY_ENV, BASE_URL_ENV, KEY_ENV_NAMES, MODEL_ENV, is_http_url
+from .profile_folders import NAME_PATTERN, bundled_profiles_dir, names_in
+from .secrets import KEY_PREFIX
+from .vocabulary import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_KEY_MODE,
+    KEY_ENV_NAMES,
+    MODEL_ENV,
+    VIRTUAL_KEY_ENV,
+    is_http_url,
+)
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Variables cbcfg derives from [gateway] and the key; a profile never spells them (no keys in files).
 DERIVED_ENV = frozenset({BASE_URL_ENV, *KEY_ENV_NAMES})
@@ -65,6 +74,7 @@ class GatewaySpec(_Strict):
     )
     require_key: bool | None = None
     key_env: Literal["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] | None = None  # vocabulary.KEY_ENV_NAMES
+    key_mode: Literal["key", "helper", "header", "login"] | None = None  # vocabulary.KEY_MODES
 
     @field_validator("url")
     @classmethod
@@ -135,7 +145,7 @@ class ProfileFile(_Strict):
     @field_validator("settings")
     @classmethod
     def _settings(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in ("env", "mcpServers", "apiKeyHelper"):
+        for name in ("env", "mcpServers", "apiKeyHelper", "forceLoginMethod", "forceLoginGatewayUrl"):
             if name in value:
                 raise ValueError(f"{name!r} is not set through [settings]; use [env], [mcp] or [gateway]")
         problem = _not_json(value)
@@ -180,6 +190,7 @@ class Profile:
     placeholder_url: bool
     require_key: bool
     key_env: str
+    key_mode: str  # how the credential reaches Claude Code: key, helper, header or login
     models: dict[str, str]  # tier -> model id, only the pinned tiers
     env: dict[str, str]
     settings: dict[str, Any]
@@ -191,12 +202,6 @@ class Profile:
 class ProfileSource:
     label: str
     folder: Path
-
-
-def bundled_profiles_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    installed = here / "bundled_profiles"  # where the wheel puts them
-    return installed if installed.is_dir() else here.parents[1] / "profiles"
 
 
 def profile_sources(profiles_dir: Path | None, user_dir: Path) -> list[ProfileSource]:
@@ -238,25 +243,55 @@ def read_profile_file(path: Path) -> ProfileFile:
         raise ProfileError(f"{path}: cannot read: {exc.strerror}", "check the file's permissions") from None
     try:
         text = raw.decode("utf-8")
-        if text.startswith("\ufeff"):
-            raise ProfileError(f"{path}: starts with a byte order mark (BOM)", "save it as UTF-8 without BOM")
-        data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ProfileError(f"{path}: not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
+    return validate_profile_text(text, str(path))
+
+
+def validate_profile_text(text: str, shown: str) -> ProfileFile:
+    """A profile file's text checked as loading checks it (TOML, fields, no keys); ``shown`` names it
+    in the one-line error. Commands that write a profile validate what they write with this."""
+    if text.startswith("\ufeff"):
+        raise ProfileError(f"{shown}: starts with a byte order mark (BOM)", "save it as UTF-8 without BOM")
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # Python < 3.14 only has the line in the message: "... (at line 3, column 9)".
         at = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        where = f"{path}:{at.group(1)}" if at else str(path)
+        where = f"{shown}:{at.group(1)}" if at else shown
         raise ProfileError(f"{where}: invalid TOML: {exc}", "fix the syntax at that line") from None
     try:
-        return ProfileFile.model_validate(data)
+        validated = ProfileFile.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"])
         line = _line_of(text, error["loc"])
-        where = f"{path}:{line}" if line else str(path)
+        where = f"{shown}:{line}" if line else shown
         message = error["msg"].removeprefix("Value error, ")
         raise ProfileError(f"{where}: {key}: {message}", "fix that key (see profiles/ for examples)") from None
+    held = key_held(data)
+    if held is not None:
+        line = _line_of(text, held.split("."))
+        where = f"{shown}:{line}" if line else shown
+        raise ProfileError(
+            f"{where}: {held}: holds a Bifrost virtual key; profiles never hold keys",
+            f"remove it; give the key in {VIRTUAL_KEY_ENV} or with --key-stdin",
+        )
+    return validated
+
+
+def key_held(data: Any, where: str = "") -> str | None:
+    """The dotted key of the first value in ``data`` that holds a virtual key (``sk-bf-…``), if any."""
+    stack: list[tuple[str, Any]] = [(where, data)]
+    while stack:
+        at, item = stack.pop()
+        if isinstance(item, str) and KEY_PREFIX in item:
+            return at or "value"
+        if isinstance(item, dict):
+            stack.extend((f"{at}.{name}" if at else str(name), value) for name, value in item.items())
+        elif isinstance(item, list):
+            stack.extend((at, value) for value in item)
+    return None
 
 
 def find_profile_path(name: str, sources: Sequence[ProfileSource], start: int = 0) -> tuple[int, Path] | None:
@@ -327,6 +362,7 @@ def load_profile(name: str, sources: Sequence[ProfileSource]) -> Profile:
         placeholder_url=gateway.get("placeholder", False),
         require_key=gateway.get("require_key", True),
         key_env=gateway.get("key_env", API_KEY_ENV),
+        key_mode=gateway.get("key_mode", DEFAULT_KEY_MODE),
         models=models,
         env=merged.get("env", {}),
         settings=merged.get("settings", {}),
@@ -336,11 +372,7 @@ def load_profile(name: str, sources: Sequence[ProfileSource]) -> Profile:
 
 
 def list_profile_names(sources: Sequence[ProfileSource]) -> set[str]:
-    names: set[str] = set()
-    for source in sources:
-        if source.folder.is_dir():
-            names.update(p.stem for p in source.folder.glob("*.toml") if NAME_PATTERN.match(p.stem))
-    return names
+    return names_in(source.folder for source in sources)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,30 @@ MODEL_ENV = {
 SECRET_ENV_NAMES = frozenset(KEY_ENV_NAMES)
 SECRET_FIELD_NAMES = (*KEY_ENV_NAMES, "AUTH_HEADER", "Authorization", "authorization", "x-api-key", "x-bf-vk")
 
+# How the credential reaches Claude Code (a profile's [gateway] key_mode, apply --key-mode).
+KEY_MODES = ("key", "helper", "header", "login")
+DEFAULT_KEY_MODE = "key"
+API_KEY_HELPER = "apiKeyHelper"  # settings: a command whose output is sent as x-api-key and Bearer
+HELPER_TTL_ENV = "CLAUDE_CODE_API_KEY_HELPER_TTL_MS"  # how often Claude Code re-runs it
+HELPER_TTL_MS = "60000"  # a rotated key is picked up within a minute, no restart
+MCP_HEADERS_HELPER = "headersHelper"  # an MCP http entry's command printing its headers as JSON
+CUSTOM_HEADERS_ENV = "ANTHROPIC_CUSTOM_HEADERS"  # newline-separated "Name: value" lines
+VK_HEADER = "x-bf-vk"  # the header Bifrost reads its virtual key from first
+FORCE_LOGIN_METHOD = "forceLoginMethod"
+FORCE_LOGIN_GATEWAY_URL = "forceLoginGatewayUrl"
+LOGIN_GATEWAY_PATH = "/claude-code"  # Bifrost's Claude Code gateway (OAuth device flow) under its root
+# cbcfg's key store: the OS keyring (service name), or the 0600 fallback files in the state folder.
+KEYRING_SERVICE = "claude-bifrost-cfg"
+KEY_STORE_ENV = "CBCFG_KEY_STORE"  # "keyring" or "file": choose the store instead of probing
+KEY_HELPER_SCRIPT = "cbcfg-key-helper"
+# The helper program to name instead of this interpreter's, when the user who runs Claude Code
+# cannot run cbcfg's own (root provisioning another user's home, an interpreter under /root).
+KEY_HELPER_ENV = "CBCFG_KEY_HELPER"
+# Claude Desktop's local configuration library: the one configuration cbcfg owns in it (a fixed,
+# UUID-shaped id, as other writers use: re-applying any profile updates the same configuration).
+DESKTOP_CONFIG_ID = "00000000-0000-4000-8000-00000000cbcf"
+DESKTOP_CONFIG_NAME = "Bifrost (cbcfg)"
+
 # A project's Claude Code files, relative to the project folder.
 PROJECT_SETTINGS = (".claude", "settings.json")  # committed, shared with the team
 PROJECT_LOCAL_SETTINGS = (".claude", "settings.local.json")  # personal, git-ignored

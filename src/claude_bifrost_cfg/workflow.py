@@ -13,17 +13,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from .current import PlannedFile, key_in_place, prepare
 from .engine import commit, files_match, summarize_changes
-from .errors import UsageError
+from .errors import CbcfgError, RefusedError, UsageError
 from .git_ignore import keep_out_of_git as ignore_in_git
 from .git_ignore import refuse_if_tracked
-from .inputs import Inputs, choose_targets, resolve_inputs
+from .inputs import Inputs, check_key_mode, choose_targets, resolve_inputs
+from .keystore import KeyPlan, drop_key_from_backups, plan_keys, store_planned_key
 from .layout import Layout, display_path
 from .output import register_secret
-from .profiles import Profile, ProfileSource, load_profile
+from .profiles import Profile, ProfileSource, is_loopback_url, load_profile
 from .source import DesktopMcpForm, Source, build_source
 from .targets import get_target
 from .targets.base import Target
@@ -32,7 +34,7 @@ from .vocabulary import VIRTUAL_KEY_ENV
 CLAUDE_CODE = "Claude Code"
 CLAUDE_DESKTOP = "Claude Desktop"
 # The client that reads each target's file; every target not named here is Claude Code's.
-_CLIENT_OF_TARGET = {"desktop": CLAUDE_DESKTOP}
+_CLIENT_OF_TARGET = {"desktop": CLAUDE_DESKTOP, "desktop-gateway": CLAUDE_DESKTOP, "desktop-library": CLAUDE_DESKTOP}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Request:
     inputs: Inputs
     source: Source
     targets: tuple[Target, ...]
+    keys: KeyPlan | None = None  # helper and login modes: where the key goes, what leaves the disk
 
 
 def build_request(
@@ -52,11 +55,12 @@ def build_request(
     key: str | None,
     targets: Sequence[str] = (),
     gateway_url: str | None = None,
-    desktop_mcp: str = "url",
+    desktop_mcp: str = "bridge",
     allow_insecure: bool = False,
     need_key: bool = True,
     allow_placeholder: bool = False,
     remove_key: bool = False,
+    key_mode: str | None = None,
 ) -> Request:
     """The profile, its inputs (URL, key) checked, its source, and the target files chosen.
 
@@ -70,18 +74,64 @@ def build_request(
     refuse_shared_files(chosen, layout)  # also refuses another platform's system paths, before any read
     if remove_key and key is not None:
         raise UsageError("--remove-key and a new key were both given", f"unset {VIRTUAL_KEY_ENV} or drop --key-stdin")
+    mode = check_key_mode(key_mode or profile.key_mode)
+    off_disk = mode in ("helper", "login")
     in_place = None
-    if key is None and need_key and not remove_key:
+    if (key is None and need_key and not remove_key) or off_disk:
         in_place = key_in_place(layout, chosen)
         if in_place is not None:
-            key = in_place.key
-            register_secret(key)
-    need = need_key and not remove_key
+            register_secret(in_place.key)
+            key = key if key is not None else in_place.key
+    keys = plan_keys(layout, profile.name, mode, key, in_place.key if in_place else None) if off_disk else None
+    need = need_key and not remove_key and (keys is None or keys.needs_key)
     inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need, allow_placeholder)
-    if in_place is not None:
+    if in_place is not None and in_place.key == key and not off_disk:
         inputs = replace(inputs, key_in_place=in_place.shown)
-    source = build_source(profile, inputs.gateway_url, inputs.key, form)
-    return Request(layout, profile, inputs, source, chosen)
+    if mode == "login":
+        if inputs.gateway_url.startswith("http://") and not is_loopback_url(inputs.gateway_url):
+            raise RefusedError(
+                f"key mode login: Claude Code signs in only to an https:// gateway (plain http only on "
+                f"localhost), not {inputs.gateway_url}",
+                "use the gateway's https:// URL",
+            )
+        inputs = replace(inputs, warnings=(*inputs.warnings, *login_warnings(layout, chosen)))
+    helper, mcp_helper = (keys.helper_command, keys.mcp_headers_command) if keys else (None, None)
+    store = keys.store.describe() if keys and keys.store else None
+    source = build_source(profile, inputs.gateway_url, inputs.key, form, mode, helper, mcp_helper, store)
+    if _desktop_gateway_in_use(layout, chosen):
+        source = replace(source, desktop_gateway=True)  # claude_desktop_config.json: deploymentMode
+    return Request(layout, profile, inputs, source, chosen, keys)
+
+
+def login_warnings(layout: Layout, targets: tuple[Target, ...]) -> tuple[str, ...]:
+    """Where Claude Code honours forceLoginMethod (2.1.332): managed sources, and user settings only
+    on a machine with no managed source. What this apply's targets leave unhonoured."""
+    from .layers import managed_files
+
+    names = {target.name for target in targets}
+    said = []
+    if "managed" not in names and any(path.exists() for path in managed_files(layout)):
+        shown = display_path(layout.managed_settings, layout.home)
+        said.append(
+            f"key mode login: a managed settings source exists ({shown}), so Claude Code ignores "
+            "forceLoginMethod in user settings; apply with --target managed (as root) or export it to your MDM"
+        )
+    if not names & {"code", "managed"}:
+        said.append("key mode login: only user (code) and managed settings can turn the gateway sign-in on")
+    return tuple(said)
+
+
+def _desktop_gateway_in_use(layout: Layout, chosen: tuple[Target, ...]) -> bool:
+    """Desktop's gateway configuration is applied now, or was by cbcfg earlier: then the desktop
+    target keeps ``deploymentMode: "3p"`` (applying only the MCP entry must not switch Desktop back)."""
+    names = {target.name for target in chosen}
+    if "desktop-gateway" in names:
+        return True
+    if "desktop" not in names:
+        return False
+    from .transaction import load_records
+
+    return str(get_target("desktop-gateway").path(layout)) in load_records(layout.state_dir)
 
 
 def refuse_shared_files(targets: tuple[Target, ...], layout: Layout) -> None:
@@ -165,6 +215,8 @@ def apply_plan(
     pending = is_pending(planned)
     backup_id = None
     said: tuple[str, ...] = ()
+    if write and request.keys is not None:
+        store_planned_key(request.layout, request.keys)  # first: the settings then name a key that exists
     if write and planned:
         said = keep_out_of_git(request, planned)
         committed = commit(
@@ -172,6 +224,8 @@ def apply_plan(
         )
         planned = committed.planned
         backup_id = committed.backup.id if committed.backup else None
+    if write and request.keys is not None:
+        drop_key_from_backups(request.layout.state_dir, request.keys.leaving_disk)
     return ApplyResult(request, tuple(planned), pending, pending and write, backup_id, said)
 
 
@@ -180,3 +234,66 @@ def apply_profile(
 ) -> ApplyResult:
     """Plan and write: what ``cbcfg apply --yes`` does, without printing."""
     return apply_plan(request, plan_request(request, force), force, write=write, on_wait=on_wait)
+
+
+# -- many homes in one process ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeOutcome:
+    """One home of ``apply_to_homes``: its result, or the error that stopped it (nothing written there
+    past that error; the other homes went on)."""
+
+    layout: Layout
+    result: ApplyResult | None
+    error: CbcfgError | None = None
+
+
+def read_homes(text: str, base: Path) -> tuple[Path, ...]:
+    """The homes of a ``--homes-from`` file: one path per line; blank lines and ``#`` lines skipped;
+    relative paths from ``base``; a home named twice is applied once."""
+    homes: list[Path] = []
+    seen: set[str] = set()
+    for line in text.splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        home = (base / entry).absolute()
+        if os.path.realpath(home) not in seen:
+            seen.add(os.path.realpath(home))
+            homes.append(home)
+    return tuple(homes)
+
+
+def apply_to_homes(
+    layouts: Sequence[Layout],
+    build: Callable[[Layout], Request],
+    force: bool = False,
+    *,
+    write: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+) -> list[HomeOutcome]:
+    """One profile into many homes (shared build machines, VDI) in one process: each home is its own
+    request and its own transaction (records, backups, lock under that home). A home that fails is
+    reported and the others go on; a usage error (the same for every home) stops the run before any
+    home is written."""
+    outcomes = []
+    for layout in layouts:
+        try:
+            if not layout.home.is_dir():
+                raise RefusedError(
+                    f"home {layout.home} is not a folder", "create the user (and their home) first, or drop the line"
+                )
+            request = build(layout)
+            shared = [target.name for target in request.targets if target.scope != "user"]
+            if shared:
+                raise UsageError(
+                    f"targets {', '.join(shared)} are one file for every home, not one per home",
+                    "apply them once without --homes-from; pass user targets here (-t code -t code-mcp …)",
+                )
+            outcomes.append(HomeOutcome(layout, apply_profile(request, force, write=write, on_wait=on_wait)))
+        except UsageError:
+            raise
+        except CbcfgError as exc:
+            outcomes.append(HomeOutcome(layout, None, exc))
+    return outcomes

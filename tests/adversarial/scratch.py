@@ -97,9 +97,12 @@ class Scratch:
             "code-project": self.project / ".claude" / "settings.json",
             "code-local": self.project / ".claude" / "settings.local.json",
             "desktop": self.desktop,
+            "desktop-gateway": self.home / ".config/Claude-3p/configLibrary/00000000-0000-4000-8000-00000000cbcf.json",
+            "desktop-library": self.home / ".config/Claude-3p/configLibrary/_meta.json",
             "code-mcp": self.claude_json,
             "project-mcp": self.project / ".mcp.json",
             "managed": self.system_root / "etc" / "claude-code" / "managed-settings.json",
+            "managed-dropin": self.system_root / "etc" / "claude-code" / "managed-settings.d" / "50-cbcfg.json",
         }[target]
 
     def env(self, key: str | None = KEY, extra: Mapping[str, str] | None = None) -> dict[str, str]:

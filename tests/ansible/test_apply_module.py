@@ -75,6 +75,10 @@ def test_apply_module_check_real_again(tmp_path: Path) -> None:
         (machine / "home" / user).mkdir(parents=True)
     (machine / "system").mkdir()
     alice_settings = machine / "home" / "alice" / ".claude" / "settings.json"
+    carol_settings = machine / "home" / "carol" / ".claude" / "settings.json"
+    carols_own = b'{\n  "theme": "dark",\n  "env": {"MINE": "1"}\n}\n'
+    carol_settings.parent.mkdir()
+    carol_settings.write_bytes(carols_own)
     managed_file = machine / "system" / "etc" / "claude-code" / "managed-settings.json"
 
     # 1. check + diff: every task would change, nothing is written, the diff is masked.
@@ -86,6 +90,7 @@ def test_apply_module_check_real_again(tmp_path: Path) -> None:
         assert results[name]["report"]["applied"] is False
     assert f"sk-bf-…{KEY[-4:]}" in checked.stdout  # the masked key in the diff
     assert "/env/ANTHROPIC_BASE_URL" in checked.stdout
+    assert results["carol"]["changed"] is True and results["absent"]["changed"] is False  # nothing to take out yet
 
     # 2. the real run: changed, files written, the key where it belongs.
     applied, results = run_playbook(tmp_path)
@@ -100,6 +105,10 @@ def test_apply_module_check_real_again(tmp_path: Path) -> None:
     managed = json.loads(managed_file.read_text())
     assert managed["env"]["ANTHROPIC_BASE_URL"] == "http://localhost:8080/anthropic"
     assert "ANTHROPIC_API_KEY" not in managed["env"]
+    # state=absent after present in one play: cbcfg's keys out again, carol's file as she had it.
+    assert results["carol"]["changed"] is True and results["absent"]["changed"] is True, results["absent"]
+    assert results["absent"]["report"]["command"] == "remove" and results["absent"]["report"]["removed"] is True
+    assert carol_settings.read_bytes() == carols_own
 
     # 3. again: nothing changes.
     again, results = run_playbook(tmp_path)
@@ -111,10 +120,7 @@ def test_apply_module_check_real_again(tmp_path: Path) -> None:
     assert bad["failed"] is True and bad["rc"] == 4
     assert bad["msg"].startswith("cbcfg: error: no profile named 'nosuch'") and "\n" not in bad["msg"]
 
-    # state=absent on a cbcfg without 'remove': a clear failure, not click's usage text.
-    absent = results["absent"]
-    if absent.get("failed"):
-        assert absent["msg"].startswith("this cbcfg has no 'remove' command yet"), absent["msg"]
+    assert carol_settings.read_bytes() == carols_own and results["absent"]["changed"] is True
 
     # The keys: never in Ansible's output, its log, the results it registered, or cbcfg's argv.
     log = (tmp_path / "ansible.log").read_text("utf-8")

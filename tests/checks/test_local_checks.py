@@ -107,11 +107,12 @@ def managed(scratch: Scratch) -> Path:
 
 
 def test_after_applying_a_provider_profile_nothing_is_worse_than_info(scratch: Scratch) -> None:
-    apply(scratch, "bedrock")
+    apply(scratch, "bedrock", extra=["--desktop-mcp", "url"])
 
     results = run_local_checks(context(scratch))
 
-    assert {row.check for row in results} == {check.name for check in LOCAL_CHECKS} - {"project-mcp"}
+    # project-mcp: no project here; key-mode: silent in key mode ``key`` (key-format judges the key).
+    assert {row.check for row in results} == {check.name for check in LOCAL_CHECKS} - {"project-mcp", "key-mode"}
     assert {row.level for row in results} <= {Level.OK, Level.INFO}
     assert only([r for r in results if r.check == "desktop-mcp"], Level.INFO).message.startswith("url entry")
 
@@ -593,7 +594,7 @@ def test_desktop_mcp_a_config_without_the_bifrost_server(scratch: Scratch) -> No
 
 
 def test_desktop_mcp_a_url_entry_carries_the_caveat(scratch: Scratch) -> None:
-    apply(scratch, "local", "desktop")
+    apply(scratch, "local", "desktop", extra=["--desktop-mcp", "url"])
 
     (row,) = run(desktop_mcp, context(scratch))
 

@@ -161,7 +161,7 @@ def test_settings_files_keep_every_foreign_byte(scratch: Scratch, case: str, tar
 def test_desktop_keeps_other_servers_and_crlf(scratch: Scratch) -> None:
     before = '{\r\n  "mcpServers": {\r\n    "files": {"command": "npx"}\r\n  },\r\n  "theme": "dark"\r\n}'
     write(scratch.desktop, before)
-    assert apply(scratch, "local", "-t", "desktop").exit_code == 0
+    assert apply(scratch, "local", "-t", "desktop", "--desktop-mcp", "url").exit_code == 0
     assert scratch.desktop.read_bytes().decode() == (
         '{\r\n  "mcpServers": {\r\n    "files": {"command": "npx"},\r\n    "bifrost": {\r\n'
         '      "url": "http://localhost:8080/mcp",\r\n      "headers": {\r\n'
@@ -388,7 +388,7 @@ def test_check_exits_0_when_nothing_is_pending(scratch: Scratch) -> None:
 
 
 def test_local_applies_without_a_key_and_says_what_was_left_out(scratch: Scratch) -> None:
-    result = scratch.cbcfg("apply", "local", "--yes")
+    result = scratch.cbcfg("apply", "local", "--yes", "--desktop-mcp", "url")
     assert result.exit_code == 0, result.output
     assert read_json(scratch.settings) == {"env": {"ANTHROPIC_BASE_URL": BASE}}
     assert read_json(scratch.desktop) == {"mcpServers": {"bifrost": {"url": "http://localhost:8080/mcp"}}}
@@ -450,9 +450,13 @@ def test_production_refuses_its_example_url(scratch: Scratch) -> None:
 def test_production_with_a_real_url(scratch: Scratch, how: str) -> None:
     url = "https://bifrost.corp.example"
     if how == "option":
-        result = scratch.cbcfg("apply", "production", "--yes", "--gateway-url", url + "/", key=KEY)
+        result = scratch.cbcfg(
+            "apply", "production", "--yes", "--desktop-mcp", "url", "--gateway-url", url + "/", key=KEY
+        )
     else:
-        result = scratch.cbcfg("apply", "production", "--yes", key=KEY, env={"BIFROST_URL": url})
+        result = scratch.cbcfg(
+            "apply", "production", "--yes", "--desktop-mcp", "url", key=KEY, env={"BIFROST_URL": url}
+        )
     assert result.exit_code == 0, result.output
     assert read_json(scratch.settings)["env"] == {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": url + "/anthropic"}
     assert read_json(scratch.desktop)["mcpServers"]["bifrost"]["url"] == url + "/mcp"
@@ -914,12 +918,12 @@ def test_switching_without_a_key_reuses_it_in_the_new_profiles_variable(scratch:
 
 
 def test_a_new_key_replaces_the_one_in_place_and_remove_key_removes_it(scratch: Scratch) -> None:
-    assert apply(scratch, "local").exit_code == 0
-    assert apply(scratch, "local", key=OTHER_KEY).exit_code == 0
+    assert apply(scratch, "local", "--desktop-mcp", "url").exit_code == 0
+    assert apply(scratch, "local", "--desktop-mcp", "url", key=OTHER_KEY).exit_code == 0
     assert read_json(scratch.settings)["env"]["ANTHROPIC_API_KEY"] == OTHER_KEY
-    both = scratch.cbcfg("apply", "local", "--yes", "--remove-key", key=OTHER_KEY)
+    both = scratch.cbcfg("apply", "local", "--yes", "--desktop-mcp", "url", "--remove-key", key=OTHER_KEY)
     assert both.exit_code == 2 and "--remove-key" in both.error_line()
-    removed = scratch.cbcfg("apply", "local", "--yes", "--remove-key", key=None)
+    removed = scratch.cbcfg("apply", "local", "--yes", "--desktop-mcp", "url", "--remove-key", key=None)
     assert removed.exit_code == 0, removed.output
     assert read_json(scratch.settings) == {"env": {"ANTHROPIC_BASE_URL": BASE}}
     assert read_json(scratch.desktop) == {"mcpServers": {"bifrost": {"url": "http://localhost:8080/mcp"}}}

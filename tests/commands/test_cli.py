@@ -229,6 +229,8 @@ def test_apply_into_a_closed_pipe_still_writes_everything(scratch: Scratch) -> N
             "apply",
             "local",
             "--yes",
+            "--desktop-mcp",
+            "url",
             "-t",
             "code",
             "-t",
@@ -242,7 +244,7 @@ def test_apply_into_a_closed_pipe_still_writes_everything(scratch: Scratch) -> N
     assert (result.exit_code, result.stderr) == (0, "")
     assert read_json(scratch.settings)["env"]["ANTHROPIC_API_KEY"] == KEY
     assert read_json(scratch.desktop)["mcpServers"]["bifrost"]["headers"]["Authorization"] == f"Bearer {KEY}"
-    check = scratch.cbcfg("apply", "local", "--check", "-t", "code", "-t", "desktop", key=KEY)
+    check = scratch.cbcfg("apply", "local", "--check", "--desktop-mcp", "url", "-t", "code", "-t", "desktop", key=KEY)
     assert check.exit_code == 0, check.output  # nothing pending: the records were saved too
     assert len(list((scratch.state_dir / "backups").iterdir())) == 1
 

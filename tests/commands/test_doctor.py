@@ -78,7 +78,7 @@ def worst(result: Result, check: str) -> dict[str, Any]:
 
 
 def test_an_applied_profile_against_a_healthy_gateway_exits_0(scratch: Scratch, gw: Gateway) -> None:
-    apply(scratch, gw.url)
+    apply(scratch, gw.url, "bedrock", "--desktop-mcp", "url")
 
     result = doctor(scratch, "--json")
 
@@ -93,6 +93,7 @@ def test_an_applied_profile_against_a_healthy_gateway_exits_0(scratch: Scratch, 
         "opus-pin",
         "key-exposure",
         "desktop-mcp",
+        "desktop-gateway",  # issue 14: info, no Desktop gateway configuration here
         *NETWORK_CHECKS,
     ]
     assert {level for values in found.values() for level in values} == {"ok", "info"}
@@ -101,7 +102,7 @@ def test_an_applied_profile_against_a_healthy_gateway_exits_0(scratch: Scratch, 
 
 
 def test_the_human_table(scratch: Scratch, gw: Gateway) -> None:
-    apply(scratch, gw.url)
+    apply(scratch, gw.url, "bedrock", "--desktop-mcp", "url")
 
     result = doctor(scratch)
 
@@ -111,7 +112,7 @@ def test_the_human_table(scratch: Scratch, gw: Gateway) -> None:
     assert lines[1].split()[:3] == ["ok", "files", "~/.claude/settings.json"]
     assert any(line.split()[:2] == ["ok", "mcp"] for line in lines)
     assert "  fix: if the Chat tab shows no Bifrost tools" in result.stdout  # fixes under problems and info
-    assert lines[-1] == "13 ok, 1 info"
+    assert lines[-1] == "13 ok, 2 info"  # + desktop-gateway (issue 14): no Desktop gateway configuration
     assert all(line == line.rstrip() for line in lines), "trailing blanks"
 
 

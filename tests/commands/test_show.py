@@ -31,6 +31,8 @@ def test_json_shape(scratch: Scratch) -> None:
     result = scratch.cbcfg(
         "show",
         "bedrock",
+        "--desktop-mcp",
+        "url",
         *targets_args(ALL_TARGETS),
         "--system-root",
         str(scratch.system_root),

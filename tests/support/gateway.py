@@ -37,6 +37,9 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 
+from tests.support.gateway_login import PREFIX as LOGIN_PREFIX
+from tests.support.gateway_login import GatewayLogin
+
 HOST = "127.0.0.1"
 KEY_PREFIX = "sk-bf-"
 DEFAULT_KEY = "sk-bf-test-gateway-0001"
@@ -198,6 +201,7 @@ class Gateway:
         self._thread: threading.Thread | None = None
         self._mcp: StreamableHTTPSessionManager | None = None
         self.port = 0
+        self.login = GatewayLogin(self)  # the /claude-code gateway sign-in (tests/support/gateway_login.py)
         self.reset()
 
     def reset(self) -> None:
@@ -211,6 +215,7 @@ class Gateway:
         self.error: BifrostError | None = None
         self.health_failures: list[str] = []
         self.mcp_status: int | None = None
+        self.login.reset()
         self.clear_requests()
 
     # -- addresses --------------------------------------------------------------------------------
@@ -366,6 +371,8 @@ class Gateway:
     def _respond(self, request: RecordedRequest) -> Response | None:
         """The answer to a request, or None to hand it to the MCP server."""
         route, method = request.route, request.method
+        if route == LOGIN_PREFIX or route.startswith(LOGIN_PREFIX + "/"):
+            return self.login.respond(request)
         if route == "/health" and method == "GET":
             if self.health_failures:
                 return _bifrost_error(503, "service_unavailable", "; ".join(self.health_failures))
@@ -415,6 +422,10 @@ class Gateway:
         if key is None:
             return BifrostError.VIRTUAL_KEY_REQUIRED if self.enforce_keys else None
         return None if key in self.keys else BifrostError.VIRTUAL_KEY_NOT_FOUND
+
+    def answer_messages(self, body: Any) -> Response:
+        """A Messages API answer to `body` (what /anthropic/v1/messages sends once the key passed)."""
+        return self._messages(body)
 
     def _messages(self, body: Any) -> Response:
         if not isinstance(body, dict) or not isinstance(body.get("model"), str):

@@ -36,7 +36,7 @@ def test_bridge_form_is_a_stdio_mcp_remote_entry() -> None:
     fragment = desktop.TARGET.fragment(rendered("local", form="bridge"))
     entry = fragment.wanted["/mcpServers/bifrost"]
     assert entry["command"] == "npx"
-    assert entry["args"][:3] == ["-y", "mcp-remote", "http://localhost:8080/mcp"]
+    assert entry["args"][:3] == ["-y", "mcp-remote@0.15", "http://localhost:8080/mcp"]  # pinned: issue 14
     assert entry["args"][3:] == ["--header", "Authorization:${AUTH_HEADER}"]
     assert entry["env"] == {"AUTH_HEADER": f"Bearer {KEY}"}
     assert KEY not in " ".join(entry["args"])  # not in the process list
@@ -56,7 +56,7 @@ def test_other_servers_are_kept(scratch: Scratch) -> None:
         '  "globalShortcut": "Alt+Space"\n}\n'
     )
     write(scratch.desktop, before)
-    assert scratch.cbcfg("apply", "local", "-t", "desktop", "--yes", key=KEY).exit_code == 0
+    assert scratch.cbcfg("apply", "local", "-t", "desktop", "--desktop-mcp", "url", "--yes", key=KEY).exit_code == 0
     after = scratch.desktop.read_bytes().decode()
     assert after.startswith('{\n  "mcpServers": {\n    "files": {"command": "npx", "args": ["fs"]},\n    "bifrost": {')
     assert after.endswith('  },\n  "globalShortcut": "Alt+Space"\n}\n')
@@ -64,11 +64,11 @@ def test_other_servers_are_kept(scratch: Scratch) -> None:
 
 
 def test_switching_forms_replaces_the_entry(scratch: Scratch) -> None:
-    assert scratch.cbcfg("apply", "local", "-t", "desktop", "--yes", key=KEY).exit_code == 0
+    assert scratch.cbcfg("apply", "local", "-t", "desktop", "--desktop-mcp", "url", "--yes", key=KEY).exit_code == 0
     url_form = scratch.desktop.read_bytes()
     assert scratch.cbcfg("apply", "local", "-t", "desktop", "--desktop-mcp", "bridge", "--yes", key=KEY).exit_code == 0
     assert read_json(scratch.desktop)["mcpServers"]["bifrost"]["command"] == "npx"
-    assert scratch.cbcfg("apply", "local", "-t", "desktop", "--yes", key=KEY).exit_code == 0
+    assert scratch.cbcfg("apply", "local", "-t", "desktop", "--desktop-mcp", "url", "--yes", key=KEY).exit_code == 0
     assert scratch.desktop.read_bytes() == url_form
 
 

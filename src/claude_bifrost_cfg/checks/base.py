@@ -45,6 +45,9 @@ class NetworkContext:
     # Every credential header exactly as the client sends it (x-api-key and Bearer both, when two
     # layers set both); None: just `key` as `key_header`.
     credential_headers: Mapping[str, str] | None = None
+    # The gateway sign-in the settings require (checks/login.py): forceLoginMethod, forceLoginGatewayUrl.
+    login_method: str | None = None
+    login_gateway_url: str | None = None
 
     @property
     def secrets(self) -> list[str]:
@@ -71,6 +74,8 @@ class NetworkCheck(Protocol):
     Optional members, read by the runner (declared by the check, never tested for by identity):
     - `gates_others = True`: when this check cannot reach the gateway, the others are stopped and
       shown as not checked (the gateway check).
+    - `uses_virtual_key = True`: the check judges the virtual key; in login mode with no key given
+      (the client sends the gateway's sign-in token instead) it is skipped, saying so.
     - `prepare() -> None`: start loading what the check needs before the clock starts.
     - `loading_seconds(since: float) -> float`: how long, since the time.monotonic() value `since`,
       the check has spent loading code rather than waiting on the network; the runner's deadline

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..layers import ENV_KEYS, is_present, source_behavior
 from ..layout import Platform, display_path
 from .base import CheckResult, Level
 from .context import LocalContext
@@ -17,9 +18,21 @@ network = False
 
 
 def run(ctx: LocalContext) -> list[CheckResult]:
+    from .login import login_settings
+
     rows: list[CheckResult] = []
     base = ctx.effective.get("ANTHROPIC_BASE_URL")
-    if base is None or base.winner is None:
+    login = login_settings(ctx.layers)
+    if (base is None or base.winner is None) and login.required:
+        rows.append(
+            CheckResult(
+                name,
+                Level.OK,
+                f"Claude Code signs in to the gateway at {login.gateway_url or '(asked at /login)'} "
+                f"(forceLoginMethod from {login.where}): no ANTHROPIC_BASE_URL is needed",
+            )
+        )
+    elif base is None or base.winner is None:
         rows.append(
             CheckResult(
                 name,
@@ -80,6 +93,7 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                         f"cbcfg explain {key}",
                     )
                 )
+    rows += managed_sources(ctx)
     rows += managed_access(ctx)
     for layer in ctx.layers:
         if layer.error:
@@ -91,6 +105,56 @@ def run(ctx: LocalContext) -> list[CheckResult]:
                     "fix the JSON; Claude Code ignores a file it cannot parse",
                 )
             )
+    return rows
+
+
+_SOURCE_NAMES = {
+    "server-managed": "server-managed (cached)",
+    "mdm": "MDM",
+    "file": "managed file",
+    "hkcu": "HKCU policy",
+}
+
+
+def managed_sources(ctx: LocalContext) -> list[CheckResult]:
+    """Where a source other than the managed files exists, or one is ignored: which the client uses
+    (``managedSourcesBehavior``), and a warning for each ignored one that holds what cbcfg (or any
+    gateway set-up) wrote — "your managed-settings.json is ignored: a configuration profile …"."""
+    managed = [layer for layer in ctx.layers if layer.source is not None and layer.exists]
+    used = [layer for layer in managed if layer.ignored is None and is_present(layer)]
+    ignored = [layer for layer in managed if layer.ignored is not None]
+    if not ignored and all(layer.source == "file" for layer in managed):
+        return []  # the files alone: the rows above already name them
+    applying = ", ".join(f"{_SOURCE_NAMES[layer.source or 'file']} {layer.shown}" for layer in used) or "none"
+    rows = [
+        CheckResult(
+            name,
+            Level.INFO,
+            f"managed settings (managedSourcesBehavior {source_behavior(managed)}): from {applying}"
+            + (f"; {len(ignored)} source(s) ignored" if ignored else ""),
+        )
+    ]
+    for layer in ignored:
+        record = ctx.records.get(str(layer.path)) if layer.path is not None else None
+        env = layer.values.get("env")
+        gateway_keys = sorted(key for key in ENV_KEYS if isinstance(env, dict) and key in env)
+        if record is not None and record.owned:
+            lost = f"what cbcfg wrote there (profile {record.profile}) does not apply"
+            profile = record.profile
+        elif gateway_keys:  # written by another account's cbcfg (root's records), or by hand
+            lost = f"its {', '.join(gateway_keys)} do not apply"
+            profile = "PROFILE"
+        else:
+            continue
+        rows.append(
+            CheckResult(
+                name,
+                Level.WARNING,
+                f"your {layer.shown} is ignored: {layer.ignored}; {lost}",
+                f"deliver the profile through the source that applies (cbcfg export {profile} --format "
+                'mobileconfig|reg), or set managedSourcesBehavior "merge" there',
+            )
+        )
     return rows
 
 
@@ -117,7 +181,7 @@ def managed_access(ctx: LocalContext) -> list[CheckResult]:
                 )
             )
     for layer in ctx.layers:
-        if layer.name != "managed" or layer.path is None or not layer.exists:
+        if layer.source != "file" or layer.path is None or not layer.exists:  # not the plist, .reg or cache
             continue
         mode = _mode(layer.path)
         if mode is not None and not mode & stat.S_IROTH:

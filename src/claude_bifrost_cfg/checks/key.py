@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 name = "key"
 summary = "the virtual key is accepted on /anthropic as Claude Code sends it"
 network = True
+uses_virtual_key = True  # skipped in login mode without a key: the client sends the gateway's token
 
 # Unpinned, Claude Code asks for claude-* names, which Bifrost routes to Anthropic.
 DEFAULT_PROBE_MODEL = "claude-haiku-4-5"

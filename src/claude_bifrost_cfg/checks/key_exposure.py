@@ -21,6 +21,9 @@ _SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "BIFROST_VIRTUAL_KEY
 
 
 def holds_literal_key(document: dict[str, Any]) -> bool:
+    desktop_key = document.get("inferenceGatewayApiKey")  # Claude Desktop's gateway configuration
+    if isinstance(desktop_key, str) and desktop_key not in ("", "no-virtual-key") and "${" not in desktop_key:
+        return True
     env = document.get("env")
     if isinstance(env, dict) and any(
         isinstance(env.get(k), str) and env[k] and "${" not in env[k] for k in _SECRET_ENV
@@ -79,7 +82,7 @@ def run(ctx: LocalContext) -> list[CheckResult]:
             snapshot = read_snapshot(path, shown)
             if snapshot.data is None:
                 continue
-            keep = {"env": None, "mcpServers": None}
+            keep = {"env": None, "mcpServers": None, "inferenceGatewayApiKey": None}
             document = parse_document(snapshot.data.decode("utf-8"), keep).values
         except (Exception, JsonDocError):  # unreadable files are the files check's to report
             continue

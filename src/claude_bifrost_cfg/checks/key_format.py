@@ -40,10 +40,13 @@ def run(ctx: LocalContext) -> list[CheckResult]:
             CheckResult(
                 name,
                 Level.INFO,
-                "apiKeyHelper is set: its output is sent as x-api-key and Bearer; cbcfg cannot see that key",
+                "apiKeyHelper is set: its output is sent as x-api-key and Bearer (the key-mode row runs it)",
             )
         )
-    if not rows:
+    other_mode = ctx.value("ANTHROPIC_CUSTOM_HEADERS") is not None or any(
+        layer.values.get("forceLoginMethod") is not None for layer in ctx.layers
+    )
+    if not rows and not other_mode:
         rows.append(
             CheckResult(
                 name,

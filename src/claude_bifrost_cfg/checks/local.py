@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import desktop_mcp, effective_settings, key_exposure, key_format, opus_pin, project_mcp, target_files
+from . import (
+    desktop_gateway,
+    desktop_mcp,
+    effective_settings,
+    key_exposure,
+    key_format,
+    key_mode,
+    opus_pin,
+    project_mcp,
+    target_files,
+)
 from .base import CheckResult, Level
 from .context import LocalCheck, LocalContext
 
@@ -12,9 +22,11 @@ LOCAL_CHECKS: tuple[LocalCheck, ...] = (
     target_files,
     effective_settings,
     key_format,
+    key_mode,
     opus_pin,
     key_exposure,
     desktop_mcp,
+    desktop_gateway,
     project_mcp,
 )
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 name = "mcp"
 summary = "the MCP endpoint answers initialize and tools/list for the virtual key"
 network = True
+uses_virtual_key = True  # skipped in login mode without a key: the client sends the gateway's token
 
 # The newest revision reachable through the initialize handshake, then the older ones a server may
 # answer with (the client must disconnect from any other).

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 name = "models"
 summary = "each pinned model is offered to the virtual key"
 network = True
+uses_virtual_key = True  # skipped in login mode without a key: the client sends the gateway's token
 
 _TIER_ORDER = ("opus", "sonnet", "haiku")
 _SUGGESTIONS = 3

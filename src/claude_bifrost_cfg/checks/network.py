@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from claude_bifrost_cfg.checks import cors, gateway, key, mcp_endpoint, models
+from claude_bifrost_cfg.checks import cors, gateway, key, login, mcp_endpoint, models
 from claude_bifrost_cfg.checks.base import (
     CheckResult,
     Level,
@@ -24,7 +24,7 @@ from claude_bifrost_cfg.checks.base import (
 if TYPE_CHECKING:
     import httpx
 
-NETWORK_CHECKS: tuple[NetworkCheck, ...] = (gateway, key, models, mcp_endpoint, cors)
+NETWORK_CHECKS: tuple[NetworkCheck, ...] = (gateway, key, models, mcp_endpoint, cors, login)
 # Time past the per-request timeout for the checks to turn their own timeouts into rows.
 DEADLINE_MARGIN = 0.25
 _CANCEL_GRACE = 0.5
@@ -95,6 +95,11 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
     return results
 
 
+def _signs_in_instead(check: NetworkCheck, ctx: NetworkContext) -> bool:
+    """A check of the virtual key, when the settings make Claude Code sign in instead (no key given)."""
+    return getattr(check, "uses_virtual_key", False) is True and ctx.login_method == "gateway" and not ctx.key
+
+
 def _gates_others(check: NetworkCheck) -> bool:
     return getattr(check, "gates_others", False) is True
 
@@ -108,6 +113,10 @@ async def _run_one(
 ) -> tuple[list[CheckResult], bool]:
     """The check's rows, and whether it could not reach the gateway at all."""
     import httpx
+
+    if _signs_in_instead(check, ctx):
+        message = "not checked: Claude Code signs in to the gateway (login mode) and sends its token, not a virtual key"
+        return [CheckResult(check.name, Level.SKIPPED, message)], False
 
     try:
         return await check.run(ctx, client), False

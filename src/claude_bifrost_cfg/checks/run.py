@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RefusedError, UsageError
@@ -37,6 +38,7 @@ class DoctorRequest:
     live: bool = False
     network: bool = True  # False: --no-network
     environment: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    policy_file: Path | None = None  # --policy-file: an exported .reg (or plist) to count as a managed source
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,11 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
     from ..profiles import load_profile
     from ..source import build_source
     from ..transaction import load_records
+    from .login import gateway_root, login_settings
 
     layout, environment = request.layout, request.environment
     records = load_records(layout.state_dir)
-    layers = read_layers(layout, environment)
+    layers = read_layers(layout, environment, request.policy_file)
     effective = {item.key: item for item in resolve(layers, resolution_keys(), records)}
     profile = source = None
     if request.profile is not None:
@@ -91,7 +94,8 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         )
         source = build_source(profile, inputs.gateway_url, inputs.key)
     local = LocalContext(layout, records, layers, effective, profile, source)
-    credentials = resolve_credentials(effective)
+    helper_key = _helper_key(local)  # key mode helper: the key the client will send is its output
+    credentials = resolve_credentials(effective, helper_key)
     for value in credentials.values:
         register_secret(value)
 
@@ -106,6 +110,8 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         header = "bearer" if profile.key_env == "ANTHROPIC_AUTH_TOKEN" else "x-api-key"
         models = dict(profile.models)
         key = request.key or winner(profile.key_env)
+        if source.key_mode in ("helper", "header") and not request.key:
+            key, header, credential_headers = _sent_key(credentials, None)
     else:
         given = request.gateway_url or environment.get("BIFROST_URL")
         if given:
@@ -116,6 +122,9 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         key, header, credential_headers = _sent_key(credentials, request.key)
         tiers = {**TIER_VARIABLES, "default": "ANTHROPIC_MODEL"}
         models = {tier: pinned for tier, name in tiers.items() if (pinned := winner(name))}
+    login = login_settings(layers)
+    if url is None and login.required and login.gateway_url:  # login mode needs no ANTHROPIC_BASE_URL
+        url = gateway_root(login.gateway_url)
     if url is None:
         return local, None
     register_secret(key)
@@ -128,8 +137,19 @@ def build_contexts(request: DoctorRequest) -> tuple[LocalContext, NetworkContext
         live=request.live,
         ca_file=environment.get("NODE_EXTRA_CA_CERTS") or None,  # the CAs Claude Code (Node) trusts too
         credential_headers=credential_headers,
+        login_method=login.method,
+        login_gateway_url=login.gateway_url,
     )
     return local, network
+
+
+def _helper_key(local: LocalContext) -> str | None:
+    from .key_mode import helper_program_missing, run_helper, runnable_helper
+
+    command = runnable_helper(local)
+    if command is None:
+        return None
+    return None if helper_program_missing(command) else run_helper(command, str(local.layout.home)).key
 
 
 def _sent_key(credentials: Credentials, fallback: str | None) -> tuple[str | None, str, dict[str, str] | None]:

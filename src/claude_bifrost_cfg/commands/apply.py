@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -37,14 +39,33 @@ class ApplyCommand(click.Command):
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (scripts).")
 @click.option("--force", is_flag=True, help="Overwrite keys changed by hand since cbcfg set them.")
 @click.option("--remove-key", is_flag=True, help="Remove the virtual key cbcfg wrote (else the key in place is kept).")
+@click.option(
+    "--homes-from",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Apply to every home listed in FILE (one path a line), in one process; one JSON report.",
+)
 @root_options
 def apply(
-    chosen: ProfileOptions, roots: RootOptions, dry_run: bool, check: bool, yes: bool, force: bool, remove_key: bool
+    chosen: ProfileOptions,
+    roots: RootOptions,
+    dry_run: bool,
+    check: bool,
+    yes: bool,
+    force: bool,
+    remove_key: bool,
+    homes_from: Path | None = None,
 ) -> None:
     """Apply a profile: merge it into the target files, keeping every key cbcfg does not own.
 
     PROFILE is a profile name (see 'cbcfg profiles').
     """
+    if homes_from is not None:
+        from .apply_homes import apply_homes
+
+        return apply_homes(
+            chosen, roots, homes_from, dry_run=dry_run, check=check, yes=yes, force=force, remove_key=remove_key
+        )
     request = chosen.request(roots, remove_key=remove_key)
     planned = plan_request(request, force)
     printer = Printer(sys.stderr if roots.json_output else None)
@@ -71,20 +92,7 @@ def apply(
         notice(message)
 
     if roots.json_output:
-        emit_json(
-            {
-                "command": "apply",
-                "profile": request.profile.name,
-                "gateway_url": request.inputs.gateway_url,
-                "dry_run": not write,
-                "applied": result.applied,
-                "pending": result.pending and not result.applied,
-                "backup_set": result.backup_set,
-                "files": plan_json(result.planned),
-                "warnings": list(request.inputs.warnings),
-                "summary": result.summary,
-            }
-        )
+        emit_json(apply_report(result, write))
     elif result.applied:
         printer.line(
             f"Applied profile {request.profile.name!r}: {result.summary['changed']} file(s) changed. "
@@ -109,6 +117,23 @@ def apply(
         raise click.exceptions.Exit(int(ExitCode.PENDING))
     if check and not result.matches:
         raise click.exceptions.Exit(int(ExitCode.DRIFT))
+
+
+def apply_report(result: ApplyResult, write: bool) -> dict[str, Any]:
+    """apply's ``--json`` document (README, JSON output)."""
+    request = result.request
+    return {
+        "command": "apply",
+        "profile": request.profile.name,
+        "gateway_url": request.inputs.gateway_url,
+        "dry_run": not write,
+        "applied": result.applied,
+        "pending": result.pending and not result.applied,
+        "backup_set": result.backup_set,
+        "files": plan_json(result.planned),
+        "warnings": list(request.inputs.warnings),
+        "summary": result.summary,
+    }
 
 
 def restart_advice(result: ApplyResult) -> str:

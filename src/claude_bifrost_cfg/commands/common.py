@@ -73,6 +73,7 @@ PROFILE_OPTIONS: Mapping[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {
             "multiple": True,
             "metavar": "NAME",
+            "shell_complete": lambda ctx, param, incomplete: _complete("target_names", ctx, param, incomplete),
             "help": "Only this target (repeatable) [default: the profile's targets].",
         },
     ),
@@ -87,15 +88,23 @@ PROFILE_OPTIONS: Mapping[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "desktop_mcp": (
         ("--desktop-mcp",),
         {
-            "default": "url",
+            "default": "bridge",
             "show_default": True,
-            "metavar": "url|bridge",
-            "help": "Desktop MCP entry form: url (the seed's) or bridge (stdio mcp-remote).",
+            "metavar": "bridge|url",
+            "help": "Desktop MCP entry form: bridge (stdio mcp-remote, what current builds load) or url (the seed's).",
         },
     ),
     "allow_insecure": (
         ("--allow-insecure",),
         {"is_flag": True, "help": "Allow a plain http:// gateway on another machine."},
+    ),
+    "key_mode": (
+        ("--key-mode",),
+        {
+            "metavar": "key|helper|header|login",
+            "help": "How Claude Code gets the key: env variable, key-store helper, x-bf-vk header, or "
+            "gateway sign-in [default: the profile's, else key] (README: Key modes).",
+        },
     ),
 }
 
@@ -126,8 +135,9 @@ class ProfileOptions:
     targets: tuple[str, ...] = ()
     gateway_url: str | None = None
     key_stdin: bool = False
-    desktop_mcp: str = "url"
+    desktop_mcp: str = "bridge"
     allow_insecure: bool = False
+    key_mode: str | None = None
 
     def request(
         self, roots: RootOptions, *, need_key: bool = True, allow_placeholder: bool = False, remove_key: bool = False
@@ -148,6 +158,7 @@ class ProfileOptions:
             need_key=need_key,
             allow_placeholder=allow_placeholder,
             remove_key=remove_key,
+            key_mode=self.key_mode,
         )
 
 
@@ -190,7 +201,11 @@ def profile_options(command: F) -> F:
         )
         return command(chosen=chosen, **kwargs)
 
-    argument = click.Argument(["profile"], metavar="PROFILE")
+    argument = click.Argument(
+        ["profile"],
+        metavar="PROFILE",
+        shell_complete=lambda ctx, param, incomplete: _complete("profile_names", ctx, param, incomplete),
+    )
     return _with_params(wrapper, [argument, *declared(PROFILE_OPTIONS)])  # type: ignore[no-any-return]
 
 
@@ -201,6 +216,13 @@ def some_profile_options(*names: str) -> Callable[[F], F]:
         return _with_params(command, declared(PROFILE_OPTIONS, *names))  # type: ignore[no-any-return]
 
     return decorate
+
+
+def _complete(what: str, ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    """A TAB's candidates, from the completion module (loaded only when a shell asks)."""
+    from .. import completion
+
+    return getattr(completion, f"complete_{what}")(ctx, param, incomplete)
 
 
 def _with_params(function: Callable[..., Any], params: Sequence[click.Parameter]) -> Any:

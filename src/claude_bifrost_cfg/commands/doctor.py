@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..completion import complete_profile_names
 from .common import RootOptions, root_options, some_profile_options
 
 if TYPE_CHECKING:
@@ -15,7 +17,13 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--profile", "-p", metavar="NAME", help="Check against this profile, applied or not.")
+@click.option(
+    "--profile",
+    "-p",
+    metavar="NAME",
+    shell_complete=complete_profile_names,
+    help="Check against this profile, applied or not.",
+)
 @click.option("--no-network", is_flag=True, help="Only the local checks.")
 @click.option(
     "--timeout",
@@ -26,6 +34,12 @@ if TYPE_CHECKING:
     help="Seconds for the network checks (all run at once).",
 )
 @click.option("--live", is_flag=True, help="Also send one real one-token request (costs a little).")
+@click.option(
+    "--policy-file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Also count this exported .reg (HKLM/HKCU policy) or plist as a managed source.",
+)
 @some_profile_options("gateway_url", "key_stdin")
 @root_options
 def doctor(
@@ -36,6 +50,7 @@ def doctor(
     live: bool,
     gateway_url: str | None,
     key_stdin: bool,
+    policy_file: Path | None = None,
 ) -> None:
     """Check files, settings layers, the gateway, the key, the models and the MCP endpoint. Writes nothing."""
     import os
@@ -47,6 +62,12 @@ def doctor(
 
     json_output = roots.json_output
     layout = roots.layout()
+    if policy_file is not None:
+        from ..layout import display_path
+        from ..policy_sources import check_policy_file
+
+        policy_file = policy_file.absolute()
+        check_policy_file(policy_file, display_path(policy_file, layout.home))
     request = DoctorRequest(
         layout=layout,
         profile=profile,
@@ -57,6 +78,7 @@ def doctor(
         live=live,
         network=not no_network,
         environment=dict(os.environ),
+        policy_file=policy_file,
     )
     report = run_doctor(request, None if json_output or not sys.stderr.isatty() else _spinner)
     if json_output:

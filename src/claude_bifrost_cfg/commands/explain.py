@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -10,13 +11,22 @@ import click
 from .common import RootOptions, root_options
 
 if TYPE_CHECKING:
-    from ..layers import Credentials, ModelChoice
+    from collections.abc import Mapping, Sequence
+
+    from ..layers import Credentials, Layer, ModelChoice
+    from ..records import Record
 
 
 @click.command()
 @click.argument("key", metavar="[KEY]", required=False)
+@click.option(
+    "--policy-file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Also count this exported .reg (HKLM/HKCU policy) or plist as a managed source.",
+)
 @root_options
-def explain(roots: RootOptions, key: str | None) -> None:
+def explain(roots: RootOptions, key: str | None, policy_file: Path | None = None) -> None:
     """Show the winning value of each Bifrost-related setting and the layer it comes from.
 
     KEY is one setting, e.g. ANTHROPIC_BASE_URL or model [default: all].
@@ -41,7 +51,13 @@ def explain(roots: RootOptions, key: str | None) -> None:
     if key is not None and key not in keys:
         raise UsageError(f"cbcfg does not explain {key!r}", f"keys: {', '.join(keys)}")
     layout = roots.layout()
-    layers = read_layers(layout, os.environ)
+    if policy_file is not None:
+        from ..layout import display_path
+        from ..policy_sources import check_policy_file
+
+        policy_file = policy_file.absolute()
+        check_policy_file(policy_file, display_path(policy_file, layout.home))
+    layers = read_layers(layout, os.environ, policy_file)
     records = load_records(layout.state_dir)
     results = resolve(layers, [key] if key else keys, records)
     everything = {item.key: item for item in resolve(layers, resolution_keys(), records)}
@@ -66,6 +82,7 @@ def explain(roots: RootOptions, key: str | None) -> None:
                         "file": s.shown,
                         "value": shown_value(item.key, s.value),
                         "set_by_cbcfg": s.set_by_cbcfg,
+                        **({"ignored": s.ignored} if s.ignored else {}),
                     }
                     for s in item.shadowed
                 ],
@@ -73,6 +90,7 @@ def explain(roots: RootOptions, key: str | None) -> None:
             }
         )
     problems = [{"layer": layer.name, "file": layer.shown, "error": layer.error} for layer in layers if layer.error]
+    managed = _managed_json(layers, records)
     if roots.json_output:
         emit_json(
             {
@@ -81,6 +99,9 @@ def explain(roots: RootOptions, key: str | None) -> None:
                 "problems": problems,
                 "model": model.as_json(),
                 "credentials": credentials.as_json(),
+                # Only where a source other than the managed files exists, or one is ignored: the layers
+                # already show the files, and the document of such a machine keeps its shape.
+                **({"managed": managed} if _beyond_files(managed) else {}),
             }
         )
         return
@@ -93,14 +114,44 @@ def explain(roots: RootOptions, key: str | None) -> None:
         for setting, s in zip(item.shadowed, r["shadowed"], strict=True):
             # Compared unmasked: two keys may share the last 4 characters shown.
             flag = " (written by cbcfg, overridden)" if setting in item.overrides_cbcfg else ""
+            verdict = f"is ignored: {setting.ignored}" if setting.ignored else "is shadowed"
             printer.line(
-                f"{r['key']}: {s['layer']} {s['file']} = {s['value']} is shadowed{flag}", "yellow" if flag else None
+                f"{r['key']}: {s['layer']} {s['file']} = {s['value']} {verdict}{flag}", "yellow" if flag else None
             )
     if key is None:
         for line, style in _summary_lines(model, credentials):
             printer.line(line, style)
+    for source in managed["sources"]:
+        if source["ignored"]:
+            mine = f" — cbcfg wrote it (profile {source['set_by_cbcfg']})" if source["set_by_cbcfg"] else ""
+            printer.line(f"your {source['file']} is ignored: {source['ignored']}{mine}", "yellow")
     for p in problems:
         printer.line(f"cannot read the {p['layer']} layer: {p['error']}", "red")  # the error names the file
+
+
+def _beyond_files(managed: Mapping[str, Any]) -> bool:
+    return any(source["source"] != "file" or source["ignored"] for source in managed["sources"])
+
+
+def _managed_json(layers: Sequence[Layer], records: Mapping[str, Record]) -> dict[str, Any]:
+    """Every managed source found, in the client's order, and whether the client uses it."""
+    from ..layers import is_present, source_behavior
+
+    managed = [layer for layer in layers if layer.source is not None and layer.exists]
+    sources = []
+    for layer in managed:
+        record = records.get(str(layer.path)) if layer.path is not None else None
+        sources.append(
+            {
+                "source": layer.source,
+                "file": layer.shown,
+                "used": layer.ignored is None and is_present(layer),
+                "ignored": layer.ignored,
+                "set_by_cbcfg": record.profile if record is not None and record.owned else None,
+                "error": layer.error,
+            }
+        )
+    return {"behavior": source_behavior(managed), "sources": sources}
 
 
 def _summary_lines(model: ModelChoice, credentials: Credentials) -> list[tuple[str, str | None]]:

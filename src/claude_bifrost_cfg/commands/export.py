@@ -9,28 +9,37 @@ from pathlib import Path
 
 import click
 
+from ..completion import complete_profile_names
 from .common import RootOptions, root_options, some_profile_options
 
 
 @click.command()
-@click.argument("profile", metavar="PROFILE")
+@click.argument("profile", metavar="PROFILE", shell_complete=complete_profile_names)
 @click.option(
     "--format", "-f", "format_name", metavar="FORMAT", help="managed-json, mobileconfig, plist, reg or powershell."
 )
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path), metavar="FILE", help="Write FILE (atomically) instead of stdout."
 )
+@click.option(
+    "--product",
+    metavar="code|desktop",
+    default="code",
+    show_default=True,
+    help="Claude Code's managed settings, or Claude Desktop's gateway policy (com.anthropic.claudefordesktop).",
+)
 @click.option("--display-name", metavar="NAME", help="mobileconfig: the name the MDM and the Mac show.")
 @click.option("--organization", metavar="NAME", help="mobileconfig: your organisation.")
 @click.option(
     "--include-key", is_flag=True, help="Put the virtual key in the export (readable by every local account)."
 )
-@some_profile_options("key_stdin", "gateway_url", "allow_insecure")
+@some_profile_options("key_stdin", "gateway_url", "allow_insecure", "key_mode")
 @root_options
 def export(
     roots: RootOptions,
     profile: str,
     format_name: str | None,
+    product: str,
     output: Path | None,
     display_name: str | None,
     organization: str | None,
@@ -38,6 +47,7 @@ def export(
     key_stdin: bool,
     gateway_url: str | None,
     allow_insecure: bool,
+    key_mode: str | None,
 ) -> None:
     """Export a profile's managed settings for Jamf/Kandji (mobileconfig, plist), Intune (reg, powershell) or a file.
 
@@ -57,4 +67,6 @@ def export(
         key_stdin=key_stdin,
         gateway_url=gateway_url,
         allow_insecure=allow_insecure,
+        key_mode=key_mode,
+        product=product,
     )

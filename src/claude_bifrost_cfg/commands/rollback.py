@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..backups import find_backup_set, list_backup_sets
+from ..completion import complete_backup_sets
 from ..errors import ExitCode, RefusedError
 from ..layout import display_path
 from ..output import Printer, emit_json, notice, warning
@@ -18,7 +19,7 @@ NOT_RESTORED = "Not restored: nothing was written."
 
 
 @click.command()
-@click.argument("set_id", metavar="[SET]", required=False)
+@click.argument("set_id", metavar="[SET]", required=False, shell_complete=complete_backup_sets)
 @click.option("--list", "list_sets", is_flag=True, help="List the backup sets; restore nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (scripts).")
 @click.option("--force", is_flag=True, help="Also put back keys changed by hand since cbcfg set them.")

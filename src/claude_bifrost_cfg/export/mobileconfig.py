@@ -36,7 +36,7 @@ def build_profile(policy: ManagedPolicy, meta: ExportMeta) -> dict[str, Any]:
     )
     profile_uuid = str(uuid.uuid5(NAMESPACE, f"profile\n{content}")).upper()
     payload_uuid = str(uuid.uuid5(NAMESPACE, f"payload\n{content}")).upper()
-    payload = {
+    payload: dict[str, Any] = {
         "PayloadDisplayName": policy.product,
         "PayloadIdentifier": f"{identifier}.{payload_uuid}",
         "PayloadType": "com.apple.ManagedClient.preferences",
@@ -44,6 +44,9 @@ def build_profile(policy: ManagedPolicy, meta: ExportMeta) -> dict[str, Any]:
         "PayloadVersion": 1,
         "PayloadContent": {policy.domain: {"Forced": [{"mcx_preference_settings": settings}]}},
     }
+    if policy.domain_payload:  # the domain's keys in the payload itself, PayloadType = the domain
+        del payload["PayloadContent"]
+        payload = {**settings, **payload, "PayloadType": policy.domain}
     profile: dict[str, Any] = {
         "PayloadDisplayName": display,
         "PayloadDescription": policy.description,

@@ -19,7 +19,11 @@ CLAUDE_CODE_REGISTRY_VALUE = "Settings"
 
 KEY_NOTE = (
     "A key in managed settings is readable by every local account. Per-user keys belong in each user's "
-    "own settings (cbcfg apply -t code) or, once available, cbcfg's helper or gateway sign-in modes."
+    "own settings (cbcfg apply -t code), cbcfg's helper mode, or the gateway sign-in (--key-mode login)."
+)
+LOGIN_NOTE = (
+    "Gateway sign-in: each user signs in with /login (Cloud gateway); no key is shipped. Any forceLoginMethod in "
+    "managed settings blocks sessions that rely on a static key."
 )
 
 
@@ -44,6 +48,10 @@ class ManagedPolicy:
     registry_values: dict[str, str]  # value name -> REG_SZ data
     secret: bool  # holds the virtual key
     note: str  # for a comment or description field
+    # mobileconfig: a payload whose PayloadType is the domain itself (Claude Desktop's documented
+    # shape) rather than a com.apple.ManagedClient.preferences (MCX) payload.
+    domain_payload: bool = False
+    registry_json: bool = True  # every registry value is a JSON document (else plain strings)
 
     @property
     def description(self) -> str:
@@ -86,5 +94,46 @@ def claude_code_policy(profile: str, owned: Mapping[str, Any], secret: bool) -> 
         registry_key=CLAUDE_CODE_REGISTRY_KEY,
         registry_values={CLAUDE_CODE_REGISTRY_VALUE: compact},
         secret=secret,
-        note=KEY_NOTE,
+        note=LOGIN_NOTE if "forceLoginMethod" in document else KEY_NOTE,
+    )
+
+
+# Claude Desktop (claude.com/docs/third-party/claude-desktop/mdm): its own domain and policy key,
+# flat keys with the local library's names; every value a string (booleans "true"/"false",
+# numbers in decimal, lists and objects as JSON text), values directly under the key (REG_SZ).
+CLAUDE_DESKTOP_DOMAIN = "com.anthropic.claudefordesktop"
+CLAUDE_DESKTOP_REGISTRY_KEY = r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Claude"
+DESKTOP_LOCK_NOTE = (
+    "Any of these keys locks Claude Desktop's whole in-app configuration: the configuration window turns "
+    "read-only and every locally applied configuration (configLibrary, cbcfg apply -t desktop-gateway) is "
+    "ignored. Quit and reopen Desktop to apply. Keys in MDM are readable by every local account."
+)
+
+
+def desktop_string(value: Any) -> str:
+    """A value as Desktop reads it from MDM: a string, booleans as true/false, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def claude_desktop_policy(profile: str, owned: Mapping[str, Any], secret: bool) -> ManagedPolicy:
+    """``owned``: what ``desktop-gateway`` owns (flat keys: one pointer segment each)."""
+    refuse_placeholders(owned)
+    document = nest(owned)
+    strings = {key: desktop_string(value) for key, value in document.items()}
+    return ManagedPolicy(
+        profile=profile,
+        product="Claude Desktop",
+        document=document,
+        domain=CLAUDE_DESKTOP_DOMAIN,
+        preferences=strings,
+        registry_key=CLAUDE_DESKTOP_REGISTRY_KEY,
+        registry_values=strings,
+        secret=secret,
+        note=DESKTOP_LOCK_NOTE,
+        domain_payload=True,
+        registry_json=False,
     )

@@ -29,12 +29,23 @@ def ps_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def plain_data(data: str, name: str) -> str:
+    """A plain string value, which the ASCII script can hold only if it is ASCII."""
+    if not data.isascii():
+        from ..errors import RefusedError
+
+        raise RefusedError(
+            f"{name} holds non-ASCII text, which this PowerShell script cannot carry", "use --format reg instead"
+        )
+    return data
+
+
 def render(policy: ManagedPolicy, meta: ExportMeta) -> bytes:
     description = policy.description.encode("ascii", "replace").decode("ascii")
     lines = [
         "<#",
         f"{policy.product} managed settings from cbcfg profile {policy.profile!r}.",
-        f"Sets {policy.registry_key} (REG_SZ), which Claude Code reads as managed settings.",
+        f"Sets {policy.registry_key} (REG_SZ), which {policy.product} reads as managed settings.",
         "Intune: Devices > Scripts and remediations > Platform scripts; run as SYSTEM",
         "(logged-on credentials: No). Re-running changes nothing when the value is already set.",
         description.replace("#>", "# >"),
@@ -46,7 +57,7 @@ def render(policy: ManagedPolicy, meta: ExportMeta) -> bytes:
     for name, data in policy.registry_values.items():
         lines += [
             "$data = @'",
-            ascii_data(data),
+            ascii_data(data) if policy.registry_json else plain_data(data, name),
             "'@",
             f"$name = {ps_literal(name)}",
             "$now = (Get-ItemProperty -LiteralPath $key -Name $name -ErrorAction SilentlyContinue).$name",

@@ -30,6 +30,7 @@ class Target:
     by_name_only: bool = False  # never written unless asked for with --target
     readable_by_all: bool = False  # every local account must read it: 0644 (folders 0755), never 0600
     git_ignored: bool = False  # a personal file in a project: kept out of git, like Claude Code does
+    brings: tuple[str, ...] = ()  # targets always planned with this one (one setting spread over files)
 
     def path(self, layout: Layout) -> Path:
         return layout.path_of(self.location)

@@ -83,14 +83,15 @@ def cbcfg_args(params: dict, check: bool) -> list[str]:
         args.append("--check")
     for target in params["targets"] or []:
         args += ["--target", target]
+    present = params["state"] == "present"
     for option, name in (("--home", "home"), ("--gateway-url", "gateway_url"), ("--system-root", "system_root")):
-        if params[name]:
+        if params[name] and (present or name != "gateway_url"):  # remove takes out what is there
             args += [option, params[name]]
-    if params["profiles_dir"] and params["state"] == "present":
+    if params["profiles_dir"] and present:
         args += ["--profiles-dir", params["profiles_dir"]]
     if params["force"]:
         args.append("--force")
-    if params["virtual_key"]:
+    if params["virtual_key"] and present:
         args.append("--key-stdin")
     return args
 
@@ -149,7 +150,7 @@ def main() -> None:
     if "/" not in params["cbcfg"]:
         params["cbcfg"] = module.get_bin_path(params["cbcfg"], required=True)
     args = cbcfg_args(params, module.check_mode)
-    key = params["virtual_key"]
+    key = params["virtual_key"] if params["state"] == "present" else None
     # The key goes on stdin: never in argv (ps, /proc), never in a log line.
     rc, stdout, stderr = module.run_command(args, data=key if key else None, binary_data=False)
     if params["state"] == "absent" and rc == 2 and "remove" in stderr and "No such command" in stderr:
