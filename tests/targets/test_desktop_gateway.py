@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import stat
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from claude_bifrost_cfg.desired import desktop_gateway_fragment
-from claude_bifrost_cfg.source import Source
 from claude_bifrost_cfg.vocabulary import DESKTOP_CONFIG_ID
 from tests.cli_helpers import KEY, Scratch, read_json, write
 from tests.test_desired import rendered
@@ -170,17 +169,8 @@ def test_without_a_key_the_field_holds_a_placeholder(scratch: Scratch) -> None:
     assert "no virtual key given" in result.stdout
 
 
-@dataclass(frozen=True)
-class HelperSource(Source):
-    """A source as the key-mode change will give it (profiles gain key_mode)."""
-
-    key_mode: str = "helper"
-    credential_helper: str = "/usr/local/bin/bifrost-key"
-
-
 def test_helper_key_mode_writes_the_credential_helper_and_no_key() -> None:
-    base = rendered("bedrock")
-    source = HelperSource(**{name: getattr(base, name) for name in base.__dataclass_fields__})
+    source = replace(rendered("bedrock"), key_mode="helper", helper_command="/usr/local/bin/bifrost-key")
     fragment = desktop_gateway_fragment(source)
     assert fragment.wanted["/inferenceCredentialHelper"] == "/usr/local/bin/bifrost-key"
     assert "/inferenceGatewayApiKey" not in fragment.wanted
@@ -192,3 +182,17 @@ def test_applying_only_the_mcp_entry_later_keeps_the_3p_mode(scratch: Scratch) -
     result = scratch.cbcfg("apply", "bedrock", "-t", "desktop", "--desktop-mcp", "url", "--yes", key=KEY)
     assert result.exit_code == 0, result.output
     assert read_json(scratch.desktop)["deploymentMode"] == "3p"
+
+
+def test_helper_mode_through_the_cli_names_the_key_helper_and_keeps_the_key_off_the_library(scratch: Scratch) -> None:
+    env = {"DBUS_SESSION_BUS_ADDRESS": None, "CBCFG_KEY_STORE": "file"}
+    result = scratch.cbcfg(
+        "apply", "bedrock", "-t", "code", "-t", "desktop-gateway", "--key-mode", "helper", "--yes", key=KEY, env=env
+    )
+    assert result.exit_code == 0, result.output
+    library = [p for p in scratch.home.rglob("configLibrary/*.json") if p.name != "_meta.json"]
+    (configuration,) = library
+    entry = read_json(configuration)
+    assert entry["inferenceCredentialHelper"] == read_json(scratch.settings)["apiKeyHelper"]
+    assert "inferenceGatewayApiKey" not in entry
+    assert KEY.encode() not in configuration.read_bytes()
