@@ -413,16 +413,8 @@ def _edit_object(
             rank.setdefault(path[0], position)
     ours = {m.key for m in span.members if pointer + path_to_pointer((m.key,)) in anchors}
     members = span.members
-    if members:
-        lead = text[span.start + 1 : members[0].key_start]
-        trail = text[members[-1].value_end : span.end - 1]
-        multiline = "\n" in lead
-        inner = _LAST_INDENT.search(lead).group() if multiline else ""  # type: ignore[union-attr]
-    else:
-        multiline = bool(style.unit)
-        inner = indent + style.unit
-        lead = style.newline + inner if multiline else ""
-        trail = style.newline + indent if multiline else ""
+    first_last = (members[0].key_start, members[-1].value_end) if members else None
+    lead, trail, multiline, inner = _container_layout(text, span.start, span.end, first_last, style, indent)
 
     kept: list[tuple[int, list[Piece]]] = []  # (original index or -1, member text)
     for index, member in enumerate(members):
@@ -520,6 +512,23 @@ def _scan_items(text: str, start: int, pointer: str) -> list[tuple[int, int, Any
         raise JsonDocError(_problem(text, pos, "expected ',' or ']'"), text, pos, pointer)
 
 
+def _container_layout(
+    text: str, start: int, end: int, first_last: tuple[int, int] | None, style: _Style, indent: str
+) -> tuple[str, str, bool, str]:
+    """How an object or list at ``start``..``end`` lays its children out: the text before the first
+    and after the last (``first_last``: where they start and end; None when empty), whether it is
+    multiline, and a child's indent. An empty container takes the file's style."""
+    if first_last is not None:
+        lead = text[start + 1 : first_last[0]]
+        trail = text[first_last[1] : end - 1]
+        multiline = "\n" in lead
+        inner = _LAST_INDENT.search(lead).group() if multiline else ""  # type: ignore[union-attr]
+        return lead, trail, multiline, inner
+    multiline = bool(style.unit)
+    inner = indent + style.unit
+    return (style.newline + inner if multiline else ""), (style.newline + indent if multiline else ""), multiline, inner
+
+
 def _edit_list(
     text: str,
     start: int,
@@ -532,16 +541,8 @@ def _edit_list(
     other items and the separators between them kept byte for byte, a new item appended."""
     items = _scan_items(text, start, pointer)
     end = _skip_ws(text, items[-1][1]) + 1 if items else _skip_ws(text, start + 1) + 1
-    if items:
-        lead = text[start + 1 : items[0][0]]
-        trail = text[items[-1][1] : end - 1]
-        multiline = "\n" in lead
-        inner = _LAST_INDENT.search(lead).group() if multiline else ""  # type: ignore[union-attr]
-    else:
-        multiline = bool(style.unit)
-        inner = indent + style.unit
-        lead = style.newline + inner if multiline else ""
-        trail = style.newline + indent if multiline else ""
+    first_last = (items[0][0], items[-1][1]) if items else None
+    lead, trail, multiline, inner = _container_layout(text, start, end, first_last, style, indent)
     values = [value for _, _, value in items]
     replaced: dict[int, Edit] = {}
     added: list[Any] = []
