@@ -47,13 +47,13 @@ from hypothesis.stateful import (
 
 from claude_bifrost_cfg.backups import find_backup_set, list_backup_sets
 from claude_bifrost_cfg.cli import app
-from claude_bifrost_cfg.commands.common import build_layout, sources
+from claude_bifrost_cfg.commands.common import sources
 from claude_bifrost_cfg.errors import CbcfgError, NotFoundError
 from claude_bifrost_cfg.jsondoc import get_at, parse_document, pointer_to_path, scan_object
 from claude_bifrost_cfg.layout import Layout
 from claude_bifrost_cfg.restore import restore_backup_set
 from claude_bifrost_cfg.workflow import apply_plan, apply_profile, build_request, plan_request
-from tests.adversarial.scratch import SCRUBBED_ENV
+from tests.support.scratch_home import SCRUBBED_ENV, new_scratch
 
 KEY = "sk-bf-st4t3fu1a9f0c3e5d7b2a4c6e8f0a1b3c5d7"
 OTHER_KEY = "sk-bf-0th3rk3y5e1d3c5b7a9f2e4d6c8b0a2f4e6"
@@ -81,6 +81,8 @@ FAULTS = (
     ("kill", "before-records", ""),
     ("error", "before-replace", ".claude.json"),  # a failed write (EIO), not a kill
 )
+
+
 class _Gone(enum.Enum):
     ABSENT = "deleted"  # an Enum member survives copy.deepcopy as itself
 
@@ -177,18 +179,16 @@ class Product:
     """cbcfg as the steps drive it: the workflow and restore layers, or the real CLI in-process."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.home = root / "home"
-        self.project = root / "project"
+        self.scratch = new_scratch(root, system_root="system")
+        self.root, self.home, self.project = root, self.scratch.home, self.scratch.project
         self.profiles_dir = root / "profiles"
-        for folder in (self.home, self.project, self.profiles_dir):
-            folder.mkdir(parents=True)
+        self.profiles_dir.mkdir()
         (self.profiles_dir / "team.toml").write_text(TEAM)
-        self.layout: Layout = build_layout(self.home, self.project, root / "system", "linux")
+        self.layout: Layout = self.scratch.layout()
         self.wanted_cache: dict[tuple[str, str | None], dict[str, dict[str, Any]]] = {}
 
     def path(self, target: str) -> Path:
-        return {"code": self.layout.user_settings, "code-mcp": self.layout.claude_json}[target]
+        return self.scratch.target_path(target)
 
     @property
     def state_dir(self) -> Path:
