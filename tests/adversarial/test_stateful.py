@@ -107,7 +107,8 @@ def dump(document: Mapping[str, Any], style: int) -> bytes:
     """The file as another writer saves it: 2 or 4 spaces, a tab, or compact."""
     if style == 3:
         return json.dumps(document, separators=(",", ":")).encode()
-    indent = {0: 2, 1: 4, 2: "\t"}[style]
+    indents: dict[int, int | str] = {0: 2, 1: 4, 2: "\t"}
+    indent = indents[style]
     return (json.dumps(document, indent=indent, ensure_ascii=False) + "\n").encode()
 
 
@@ -235,7 +236,7 @@ class Product:
         return result.pending, result.matches
 
     def check(self, profile: str) -> int:
-        return self.cli(["apply", profile, "--check"], None).exit_code
+        return int(self.cli(["apply", profile, "--check"], None).exit_code)
 
     def newest_undoable(self) -> str | None:
         try:
@@ -342,7 +343,7 @@ class Lifecycle(RuleBasedStateMachine):
             for pointer in self.ownable[target]:
                 owned = now.get(pointer)
                 kept = owned is not None and owned.by == "user" and owned.value is not ABSENT and not force
-                if kept:
+                if kept and owned is not None:
                     new[pointer] = owned  # the user's value: drift, left alone
                 elif pointer in wanted[target]:
                     new[pointer] = Owned(wanted[target][pointer], "cbcfg")  # set, or restored if deleted
@@ -429,7 +430,7 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self.profile is not None)
     @rule(profile=st.sampled_from(PROFILES), key=st.sampled_from([KEY, OTHER_KEY, None]), fault=st.sampled_from(FAULTS))
     def killed_apply(self, profile: str, key: str | None, fault: tuple[str, str, str]) -> None:
-        candidates = {key} if key else self.keys_in_place() or {None}
+        candidates: set[str | None] = {key} if key else set(self.keys_in_place()) or {None}
         if NEEDS_KEY[profile] and candidates == {None}:
             return  # refused up front; the apply step covers that
         before_sets = set(self.product.backup_ids())
