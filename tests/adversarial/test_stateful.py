@@ -700,3 +700,21 @@ def test_a_file_changed_after_a_killed_apply_keeps_what_cbcfg_owns(clean_env: No
     layout.claude_json.write_text(json.dumps(claude, indent=2))
     apply_profile(build_request("local", layout, found, key=KEY, targets=["code-mcp"]))
     assert "team-gateway" not in json.loads(layout.claude_json.read_text())["mcpServers"]
+
+
+def test_a_users_value_a_rollback_put_back_stays_theirs(clean_env: None, tmp_path: Path) -> None:
+    """Found by the machine above: apply, the user edits a key, apply --force, rollback (the user's
+    value back), rollback again: the second rollback took the user's value for cbcfg's and removed
+    it with the whole file."""
+    product = Product(tmp_path / "machine")
+    layout, found = product.layout, sources(product.layout, product.profiles_dir)
+    apply_profile(build_request("local", layout, found, key=KEY, targets=["code"]))
+    settings_file = layout.user_settings
+    document = json.loads(settings_file.read_text())
+    document["env"]["ANTHROPIC_BASE_URL"] = "http://mine:9/anthropic"
+    settings_file.write_text(json.dumps(document, indent=2))
+    apply_profile(build_request("local", layout, found, key=OTHER_KEY, targets=["code"]), force=True)
+    for _ in range(2):
+        _, results = restore_backup_set(layout, find_backup_set(layout.state_dir, None), lock_timeout=5)
+    assert json.loads(settings_file.read_text())["env"] == {"ANTHROPIC_BASE_URL": "http://mine:9/anthropic"}
+    assert [d.pointer for r in results for d in r.drift] == ["/env/ANTHROPIC_BASE_URL"]
