@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_bifrost_cfg.layout import Layout, Platform, Roots, display_path, resolve_layout
+from claude_bifrost_cfg.layout import Layout, LayoutPath, Platform, Roots, display_path, resolve_layout
 
 HOME = Path("/scratch/home")
 PROJECT = Path("/scratch/project")
@@ -139,7 +139,7 @@ def test_this_platforms_managed_path_needs_no_system_root() -> None:
     "name",
     ["user_settings", "claude_json", "desktop_config", "project_settings", "project_local_settings", "project_mcp"],
 )
-def test_every_target_location_is_a_path_of_the_layout(name: str) -> None:
+def test_every_target_location_is_a_path_of_the_layout(name: LayoutPath) -> None:
     from claude_bifrost_cfg.targets import ALL
 
     found = layout("windows")

@@ -182,8 +182,8 @@ def test_two_profiles_in_a_row_keep_foreign_keys_and_report_user_edits(
     two = plan(edited, {f"/env/{k}": v for k, v in second.items()}, one.record)
     result = json.loads(two.after or "")
 
-    for name, value in foreign_top.items():
-        assert result[name] == value
+    for name, kept in foreign_top.items():
+        assert result[name] == kept
     for name, value in foreign_env.items():
         if name not in user_edits:
             assert result["env"][name] == value

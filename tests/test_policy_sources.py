@@ -117,6 +117,7 @@ def _explain(scratch: Scratch, *args: str) -> dict[str, Any]:
 
 def _winner(report: dict[str, Any], key: str) -> dict[str, Any]:
     [row] = [row for row in report["settings"] if row["key"] == key]
+    assert isinstance(row, dict)
     return row
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .desired import Fragment, holds_key, key_written_at
 from .errors import BadFileError, RefusedError
 from .fsio import Snapshot, decode_text, read_snapshot, written_mode
-from .jsondoc import Document, JsonDocError, get_at, parse_document
+from .jsondoc import Document, JsonDocError, get_at, parse_document, path_to_pointer, pointer_to_path
 from .layout import Layout, display_path
 from .plan import FilePlan, digest, plan_file, top_level_keys
 from .records import Record
@@ -143,14 +144,31 @@ def key_in_place(layout: Layout, targets: Sequence[Target]) -> KeyInPlace | None
         target = ALL.get(record.target) if record else None
         if record is None or target is None:
             continue
-        pointers = [pointer for pointer in record.owned if holds_key(pointer)]
+        pointers = [pointer for pointer in record.owned if _may_hold_key(pointer)]
         if not pointers:
             continue
         current = read_current(target, Path(path), layout.home, top_level_keys(dict.fromkeys(pointers)))
         values = current.document.values if current.document else {}
         for pointer in pointers:
             found, value = get_at(values, pointer)
-            key = key_written_at(pointer, value) if found else None
+            key = _key_within(pointer, value) if found else None
             if key and digest(value) == record.owned[pointer]:
                 return KeyInPlace(key, current.shown)
+    return None
+
+
+def _may_hold_key(pointer: str) -> bool:
+    """A key place, or an owned value with key places inside (an MCP entry is owned whole)."""
+    return holds_key(pointer) or pointer_to_path(pointer)[:1] == ("mcpServers",)
+
+
+def _key_within(pointer: str, value: Any) -> str | None:
+    """The key written at ``pointer`` or anywhere inside the value there."""
+    key = key_written_at(pointer, value)
+    if key or not isinstance(value, dict):
+        return key
+    for name, item in value.items():
+        key = _key_within(path_to_pointer((*pointer_to_path(pointer), name)), item)
+        if key:
+            return key
     return None

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ProfileError
-from .profile_folders import NAME_PATTERN, bundled_profiles_dir, names_in
+from .profile_folders import NAME_PATTERN, names_in
+from .profile_folders import bundled_profiles_dir as bundled_profiles_dir
 from .secrets import KEY_PREFIX
 from .vocabulary import (
     API_KEY_ENV,

@@ -192,11 +192,32 @@ def plan_undo(
             mode=mode,
             secret=False,
             readable_by_all=target is not None and target.readable_by_all,
-            wrote=_old_digests(then, wrote, {item.pointer for item in drift}, shown) if changed else {},
+            wrote=_old_digests(
+                then, wrote, _left(drift, then, wrote, backup.records_before.get(entry.path), shown), shown
+            )
+            if changed
+            else {},
         )
         result = Restored(entry.path, shown, entry.target, outcome, _text(snapshot.data), _text(after), tuple(drift))
         undos.append(Undo(write, result))
     return undos
+
+
+def _left(
+    drift: Sequence[Drift], then: bytes | None, wrote: Mapping[str, str] | None, before: Record | None, shown: str
+) -> set[str]:
+    """Keys the rollback does not claim as cbcfg's: drift, and values put back that were the user's
+    (not as cbcfg had set them), so that a later rollback leaves them alone."""
+    left = {item.pointer for item in drift}
+    if not wrote or then is None:
+        return left
+    old: Any = _values(then, shown, wrote)[1]
+    owned = before.owned if before is not None else {}
+    for pointer in wrote:
+        found, value = get_at(old, pointer)
+        if found and owned.get(pointer) != digest(value):
+            left.add(pointer)
+    return left
 
 
 def _bytes(data: bytes | str) -> bytes:

@@ -171,7 +171,7 @@ class Deep:
 
 @st.composite
 def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    tree = draw(st.dictionaries(KEY, VALUE, max_size=4))
+    tree: dict[str, Any] = draw(st.dictionaries(KEY, VALUE, max_size=4))
     depth = draw(st.integers(0, 3000))  # one document in ten holds a member 10 to 300 levels deep
     if 10 <= depth <= 300:
         tree["deep"] = Deep(depth)
@@ -371,7 +371,7 @@ def test_apply_a_then_b_equals_a_direct_apply_of_b(data: st.DataObject) -> None:
     # spelling of it ([1,2] stays [1,2]); by way of A, cbcfg writes it in its own ([1, 2]).
     respelled = any(p in b and get_at(tree, p) == (True, b[p]) and digest(a[p]) != digest(b[p]) for p in a)
     if respelled:
-        assert strict_tree(switched.after) == strict_tree(direct.after)
+        assert strict_tree(switched.after or "") == strict_tree(direct.after or "")
     else:
         assert switched.after == direct.after
     assert switched.record.owned == direct.record.owned

@@ -12,6 +12,7 @@ import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -470,7 +471,7 @@ def test_opus_pin_sonnet_and_haiku_without_opus_warns(scratch: Scratch) -> None:
 
 
 @pytest.mark.parametrize("choice", [{"env": {"ANTHROPIC_MODEL": SONNET}}, {"model": SONNET}])
-def test_opus_pin_a_chosen_default_model_is_enough(scratch: Scratch, choice: dict[str, object]) -> None:
+def test_opus_pin_a_chosen_default_model_is_enough(scratch: Scratch, choice: dict[str, Any]) -> None:
     env = {"ANTHROPIC_DEFAULT_SONNET_MODEL": SONNET, "ANTHROPIC_DEFAULT_HAIKU_MODEL": HAIKU}
     settings_file(scratch.settings, {**env, **choice.get("env", {})}, **{k: v for k, v in choice.items() if k != "env"})
 

@@ -11,6 +11,7 @@ import os
 import pty
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -144,7 +145,7 @@ def test_a_fresh_home_fails_no_base_url(scratch: Scratch) -> None:
     assert scratch.tree() == before  # not even cbcfg's state folder
 
 
-GATEWAY_FAILURES = {
+GATEWAY_FAILURES: dict[str, tuple[str, Callable[[Gateway], object]]] = {
     "unhealthy": ("gateway", lambda gw: setattr(gw, "health_failures", ["config store: connection refused"])),
     "unknown-key": ("key", lambda gw: gw.keys.discard(KEY)),
     "key-blocked": ("key", lambda gw: setattr(gw, "error", BifrostError.VIRTUAL_KEY_BLOCKED)),
@@ -180,7 +181,7 @@ def test_cors_gaps_are_a_warning_and_exit_0(scratch: Scratch, gw: Gateway) -> No
     assert "allowed_headers" in worst(result, "cors")["fix"]
 
 
-LOCAL_FAILURES = {
+LOCAL_FAILURES: dict[str, tuple[str, Callable[[Scratch], object]]] = {
     "file-missing": ("files", lambda s: s.desktop.unlink()),
     "file-unparseable": ("files", lambda s: s.desktop.write_text("{", encoding="utf-8")),
     "key-readable": ("key-exposure", lambda s: s.settings.chmod(0o644)),

@@ -143,7 +143,7 @@ def test_each_layer_wins_over_every_layer_below_it(scratch: Scratch, winner: str
     for layer in below:
         if layer in files:
             settings_file(files[layer], ANTHROPIC_BASE_URL=_url(layer))
-    env = {"ANTHROPIC_BASE_URL": _url("environment")} if "environment" in below else None
+    env: dict[str, str | None] | None = {"ANTHROPIC_BASE_URL": _url("environment")} if "environment" in below else None
 
     row = settings(scratch, "ANTHROPIC_BASE_URL", env=env)["ANTHROPIC_BASE_URL"]
 
