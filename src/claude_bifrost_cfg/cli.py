@@ -186,7 +186,7 @@ def main() -> NoReturn:
 
 def exit_now(code: int) -> NoReturn:
     """Exit without tearing every loaded module down one by one, which costs a tenth of a command's
-    run (a quarter of a second after doctor loaded the MCP SDK). Every file cbcfg writes is closed by
+    run. Every file cbcfg writes is closed by
     now; only the standard streams need flushing. A reader that went away takes what it read: the
     rest of the output is dropped quietly, like any Unix tool's."""
     from .output import stdout_closed
