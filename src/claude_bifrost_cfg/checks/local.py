@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import desktop_mcp, effective_settings, key_exposure, key_format, key_mode, opus_pin, project_mcp, target_files
+from . import (
+    desktop_mcp,
+    effective_settings,
+    first_run,
+    key_exposure,
+    key_format,
+    key_mode,
+    opus_pin,
+    project_mcp,
+    target_files,
+)
 from .base import CheckResult, Level
 from .context import LocalCheck, LocalContext
 
@@ -13,6 +23,7 @@ LOCAL_CHECKS: tuple[LocalCheck, ...] = (
     effective_settings,
     key_format,
     key_mode,
+    first_run,
     opus_pin,
     key_exposure,
     desktop_mcp,

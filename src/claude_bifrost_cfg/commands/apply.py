@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..errors import ExitCode, RefusedError
+from ..first_run import apply_notes
 from ..output import Printer, emit_json, notice, warning
 from ..secrets import mask_key
 from ..targets import ALL
@@ -89,6 +90,8 @@ def apply(
             raise click.exceptions.Exit(int(ExitCode.REFUSED))
     result = apply_plan(request, planned, force, write=write, on_wait=notice)
     for message in result.git_ignored:
+        notice(message)
+    for message in apply_notes(result):
         notice(message)
 
     if roots.json_output:
