@@ -14,9 +14,10 @@ from __future__ import annotations
 from ..first_run import ClientState, SignIns, read_client_state, read_sign_ins
 from ..layout import display_path
 from ..secrets import mask_key
-from ..vocabulary import API_KEY_ENV, API_KEY_HELPER, AUTH_TOKEN_ENV, CUSTOM_HEADERS_ENV, FORCE_LOGIN_METHOD
+from ..vocabulary import API_KEY_ENV, API_KEY_HELPER, AUTH_TOKEN_ENV, CUSTOM_HEADERS_ENV
 from .base import CheckResult, Level
 from .context import LocalContext
+from .login import login_settings
 
 name = "first-run"
 summary = "Claude Code's interactive start sends the gateway credential: key approved, no competing claude.ai login"
@@ -34,7 +35,7 @@ def run(ctx: LocalContext) -> list[CheckResult]:
     token = _text(ctx.value(AUTH_TOKEN_ENV))
     helper = _text(ctx.value(API_KEY_HELPER))
     header = _text(ctx.value(CUSTOM_HEADERS_ENV))
-    login = ctx.value(FORCE_LOGIN_METHOD) == "gateway"
+    login = login_settings(ctx.layers).required  # as the client honours forceLoginMethod
     if not (api_key or token or helper or header or login):
         return []  # Claude Code is not set up for a gateway: nothing to judge
     home = ctx.layout.home
