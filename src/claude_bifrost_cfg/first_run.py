@@ -115,12 +115,12 @@ def read_sign_ins(claude_dir: Path) -> SignIns:
 
 
 def apply_notes(result: ApplyResult) -> list[str]:
-    """apply's note after writing ANTHROPIC_API_KEY: the one-time choice the client will ask for
-    (or the answer it already holds), and the variable that needs none. Writes nothing."""
+    """apply's note after writing ANTHROPIC_API_KEY (human output): the one-time choice the client
+    will ask for (or the answer it already holds), and the variable that needs none. Writes nothing."""
     source = result.request.source
     if source.key_mode != "key" or source.key_env != API_KEY_ENV or not source.key:
         return []
-    if not (result.applied or result.matches):
+    if not result.applied:
         return []
     if all(target.name == "desktop" for target in result.request.targets):
         return []  # Claude Desktop asks nothing about the key

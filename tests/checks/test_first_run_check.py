@@ -11,7 +11,7 @@ import pytest
 
 from claude_bifrost_cfg.checks import first_run
 from claude_bifrost_cfg.checks.local import LOCAL_CHECKS
-from tests.cli_helpers import Scratch, scratch, write
+from tests.cli_helpers import OTHER_KEY, Scratch, scratch, write
 
 __all__ = ["scratch"]
 
@@ -167,9 +167,16 @@ def test_apply_names_the_one_time_choice_and_writes_nothing_of_the_key_into_the_
     before = scratch.claude_json.read_bytes()
     result = scratch.cbcfg("apply", "local", "--yes", "--target", "code", key=KEY)
     assert result.exit_code == 0, result.output
-    assert "Detected a custom API key" in result.stderr and "No (recommended)" in result.stderr
-    assert "ANTHROPIC_AUTH_TOKEN" in result.stderr
+    assert "Detected a custom API key" in result.stdout and "No (recommended)" in result.stdout
+    assert "ANTHROPIC_AUTH_TOKEN" in result.stdout
     assert scratch.claude_json.read_bytes() == before
-    client_state(scratch, approved=[KEY[-20:]])
-    again = scratch.cbcfg("apply", "local", "--yes", "--target", "code", key=KEY)
-    assert "Detected a custom API key" not in again.stderr
+    client_state(scratch, approved=[OTHER_KEY[-20:]], rejected=[KEY[-20:]])
+    approved = scratch.cbcfg("apply", "local", "--yes", "--target", "code", key=OTHER_KEY)  # a rotation
+    assert approved.exit_code == 0 and "Applied profile" in approved.stdout, approved.output
+    assert "Detected a custom API key" not in approved.output and "ANTHROPIC_AUTH_TOKEN" not in approved.output
+    rejected = scratch.cbcfg("apply", "local", "--yes", "--target", "code", key=KEY)
+    assert "rejected this ANTHROPIC_API_KEY before" in rejected.stdout and "/config" in rejected.stdout
+    assert (
+        scratch.claude_json.read_bytes()
+        == json.dumps(json.loads(scratch.claude_json.read_text()), indent=2).encode() + b"\n"
+    )  # untouched: as client_state wrote it

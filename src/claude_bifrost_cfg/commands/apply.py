@@ -91,12 +91,12 @@ def apply(
     result = apply_plan(request, planned, force, write=write, on_wait=notice)
     for message in result.git_ignored:
         notice(message)
-    for message in apply_notes(result):
-        notice(message)
 
     if roots.json_output:
         emit_json(apply_report(result, write))
     elif result.applied:
+        for message in apply_notes(result):
+            printer.line(message, "yellow")
         printer.line(
             f"Applied profile {request.profile.name!r}: {result.summary['changed']} file(s) changed. "
             f"Backup set {result.backup_set} (undo: cbcfg rollback {result.backup_set}).",
