@@ -109,6 +109,10 @@ def managed(scratch: Scratch) -> Path:
 
 def test_after_applying_a_provider_profile_nothing_is_worse_than_info(scratch: Scratch) -> None:
     apply(scratch, "bedrock", extra=["--desktop-mcp", "url"])
+    # A returning user of Claude Code, who approved the key at its prompt (first-run warns until
+    # then: tests/checks/test_first_run_check.py).
+    approved = {"hasCompletedOnboarding": True, "customApiKeyResponses": {"approved": [KEY[-20:]], "rejected": []}}
+    scratch.claude_json.write_text(json.dumps(approved), encoding="utf-8")
 
     results = run_local_checks(context(scratch))
 

@@ -39,6 +39,13 @@ def apply(scratch: Scratch, gateway_url: str, profile: str = "bedrock", *extra: 
     assert result.exit_code == 0, result.output
 
 
+def returning_user(scratch: Scratch) -> None:
+    """~/.claude.json of a Claude Code user who approved the key at its prompt (the first-run
+    check warns until then: tests/checks/test_first_run_check.py)."""
+    state = {"hasCompletedOnboarding": True, "customApiKeyResponses": {"approved": [KEY[-20:]], "rejected": []}}
+    scratch.claude_json.write_text(json.dumps(state), encoding="utf-8")
+
+
 def doctor(scratch: Scratch, *args: str, key: str | None = None, env: dict[str, str | None] | None = None) -> Result:
     """`cbcfg doctor` in-process; never the real /etc (--system-root), never a proxy."""
     return scratch.cbcfg(
@@ -80,6 +87,7 @@ def worst(result: Result, check: str) -> dict[str, Any]:
 
 def test_an_applied_profile_against_a_healthy_gateway_exits_0(scratch: Scratch, gw: Gateway) -> None:
     apply(scratch, gw.url, "bedrock", "--desktop-mcp", "url")
+    returning_user(scratch)
 
     result = doctor(scratch, "--json")
 
@@ -91,6 +99,7 @@ def test_an_applied_profile_against_a_healthy_gateway_exits_0(scratch: Scratch, 
         "files",
         "settings",
         "key-format",
+        "first-run",
         "opus-pin",
         "key-exposure",
         "desktop-mcp",
@@ -104,6 +113,7 @@ def test_an_applied_profile_against_a_healthy_gateway_exits_0(scratch: Scratch, 
 
 def test_the_human_table(scratch: Scratch, gw: Gateway) -> None:
     apply(scratch, gw.url, "bedrock", "--desktop-mcp", "url")
+    returning_user(scratch)
 
     result = doctor(scratch)
 
@@ -113,7 +123,7 @@ def test_the_human_table(scratch: Scratch, gw: Gateway) -> None:
     assert lines[1].split()[:3] == ["ok", "files", "~/.claude/settings.json"]
     assert any(line.split()[:2] == ["ok", "mcp"] for line in lines)
     assert "  fix: if the Chat tab shows no Bifrost tools" in result.stdout  # fixes under problems and info
-    assert lines[-1] == "13 ok, 2 info"  # + desktop-gateway (issue 14): no Desktop gateway configuration
+    assert lines[-1] == "14 ok, 3 info"  # + desktop-gateway info (issue 14), + first-run ok, + files: ~/.claude.json
     assert all(line == line.rstrip() for line in lines), "trailing blanks"
 
 

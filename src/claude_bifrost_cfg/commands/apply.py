@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..errors import ExitCode, RefusedError
+from ..first_run import apply_notes
 from ..output import Printer, emit_json, notice, warning
 from ..secrets import mask_key
 from ..targets import ALL
@@ -94,6 +95,8 @@ def apply(
     if roots.json_output:
         emit_json(apply_report(result, write))
     elif result.applied:
+        for message in apply_notes(result):
+            printer.line(message, "yellow")
         printer.line(
             f"Applied profile {request.profile.name!r}: {result.summary['changed']} file(s) changed. "
             f"Backup set {result.backup_set} (undo: cbcfg rollback {result.backup_set}).",
