@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from claude_bifrost_cfg.jsondoc import parse_document
-from tests.adversarial.scratch import KEY, Scratch, assert_one_clean_line, make_scratch
+from tests.adversarial.scratch import KEY, Scratch, assert_one_clean_line, shared_scratch
 
 USER = 1000  # any uid but root's; setpriv needs no passwd entry
 SETTINGS = '{\n  "permissions": {"allow": ["Bash(npm test)"]},\n  "env": {"DISABLE_TELEMETRY": "1"}\n}\n'
@@ -34,15 +32,10 @@ def mode_of(path: Path) -> int:
 @pytest.fixture
 def user_scratch() -> Iterator[Scratch]:
     """A scratch tree owned by USER, outside pytest's root-only temp folder."""
-    if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("needs root and setpriv to run cbcfg as another user")
-    root = Path(tempfile.mkdtemp(prefix="cbcfg-adversarial-"))
-    root.chmod(0o755)
-    scratch = make_scratch(root)
-    for folder in (scratch.home, scratch.project, scratch.system_root):
-        os.chown(folder, USER, USER)
-    yield scratch
-    shutil.rmtree(root)
+    with shared_scratch("cbcfg-adversarial-", "run cbcfg as another user") as scratch:
+        for folder in (scratch.home, scratch.project, scratch.system_root):
+            os.chown(folder, USER, USER)
+        yield scratch
 
 
 def write_as(path: Path, text: str, uid: int = USER, mode: int = 0o644) -> Path:

@@ -7,17 +7,15 @@ that the key in it is readable by every local account. Read here the way a user 
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.adversarial.scratch import KEY, Result, Scratch, make_scratch
+from tests.adversarial.scratch import KEY, Result, Scratch, shared_scratch
 
 USER = 1000  # any uid but root's; setpriv needs no passwd entry
 ORG = '{\n  "permissions": {"deny": ["WebFetch"]},\n  "companyAnnouncements": ["Welcome"]\n}\n'
@@ -26,15 +24,10 @@ ORG = '{\n  "permissions": {"deny": ["WebFetch"]},\n  "companyAnnouncements": ["
 @pytest.fixture
 def machine() -> Iterator[Scratch]:
     """A scratch tree every user can enter (pytest's own temp folder is root's only)."""
-    if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("needs root and setpriv to read the file as another user")
-    root = Path(tempfile.mkdtemp(prefix="cbcfg-managed-"))
-    root.chmod(0o755)
-    scratch = make_scratch(root)
-    for folder in (scratch.home, scratch.project, scratch.system_root):
-        folder.chmod(0o755)
-    yield scratch
-    shutil.rmtree(root)
+    with shared_scratch("cbcfg-managed-", "read the file as another user") as scratch:
+        for folder in (scratch.home, scratch.project, scratch.system_root):
+            folder.chmod(0o755)
+        yield scratch
 
 
 def apply_as_root(scratch: Scratch, *args: str) -> Result:
