@@ -48,9 +48,12 @@ def _unwrapped(schema: Any) -> Any:
     return schema
 
 
+_KINDS: dict[str, Kind] = {"bool": "bool", "str": "string", "literal": "string", "list": "list"}
+
+
 def _kind_of(schema: Any) -> Kind | None:
     """What a command-line value becomes for a field of this schema (None: a table, not a value)."""
-    return {"bool": "bool", "str": "string", "literal": "string", "list": "list"}.get(_unwrapped(schema)["type"])  # type: ignore[return-value]
+    return _KINDS.get(_unwrapped(schema)["type"])
 
 
 def _fields(schema: Any) -> dict[str, Any]:
