@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import json
 import tomllib
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-
-from pydantic import BaseModel
 
 from .errors import ProfileError, RefusedError, UsageError
 from .profiles import (
@@ -23,6 +19,7 @@ from .profiles import (
     check_profile_name,
     find_profile_path,
     load_profile,
+    profile_schema,
     validate_profile_text,
 )
 
@@ -44,65 +41,82 @@ class Setting:
     kind: Kind
 
 
-def _kind_of(annotation: Any) -> Kind | None:
-    """What a command-line value becomes for a field of this type (None: a table, not a value)."""
-    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType) and len(args) == 1:
-        return _kind_of(args[0])
-    if annotation is bool:
-        return "bool"
-    if annotation is str or origin is Literal:
-        return "string"
-    if origin is list:
-        return "list"
-    return None
+def _unwrapped(schema: Any) -> Any:
+    """A field's schema without what only wraps it: the field, its default, ``None`` allowed, an after-check."""
+    while schema["type"] in ("model-field", "default", "nullable", "function-after"):
+        schema = schema["schema"]
+    return schema
+
+
+_KINDS: dict[str, Kind] = {"bool": "bool", "str": "string", "literal": "string", "list": "list"}
+
+
+def _kind_of(schema: Any) -> Kind | None:
+    """What a command-line value becomes for a field of this schema (None: a table, not a value)."""
+    return _KINDS.get(_unwrapped(schema)["type"])
+
+
+def _fields(schema: Any) -> dict[str, Any]:
+    """A table's fields (name -> schema), or {} for anything else."""
+    schema = _unwrapped(schema)
+    return dict(schema["schema"]["fields"]) if schema["type"] == "model" else {}
+
+
+def _profile_fields() -> dict[str, Any]:
+    return _fields(profile_schema())
+
+
+def _is_map(schema: Any) -> bool:
+    return bool(_unwrapped(schema)["type"] == "dict")
+
+
+def _holds_text(schema: Any) -> bool:
+    """A map whose values are strings (env), not any TOML value (settings)."""
+    return bool(_unwrapped(schema)["values_schema"]["type"] == "str")
 
 
 def settable_keys() -> list[str]:
-    """Every dotted key ``profile set`` takes, from the profile model itself (for messages, completion)."""
+    """Every dotted key ``profile set`` takes, from the profile's schema itself (for messages, completion)."""
     keys: list[str] = []
-    for name, field in ProfileFile.model_fields.items():
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            keys.extend(f"{name}.{sub}" for sub in annotation.model_fields)
-        elif typing.get_origin(annotation) is dict:
-            keys.append(f"{name}.{_placeholder(annotation)}")
+    for name, schema in _profile_fields().items():
+        if sub := _fields(schema):
+            keys.extend(f"{name}.{key}" for key in sub)
+        elif _is_map(schema):
+            keys.append(f"{name}.{_placeholder(schema)}")
         else:
             keys.append(name)
     return keys
 
 
-def _placeholder(annotation: Any) -> str:
+def _placeholder(schema: Any) -> str:
     """env.NAME (a variable's name), settings.KEY (a settings key, nested with dots)."""
-    return "NAME" if typing.get_args(annotation)[1] is str else "KEY"
+    return "NAME" if _holds_text(schema) else "KEY"
 
 
 def find_setting(key: str) -> Setting:
-    """The setting a dotted key names, checked against the profile model; unknown keys are refused."""
+    """The setting a dotted key names, checked against the profile's schema; unknown keys are refused."""
     parts = tuple(key.split("."))
     known = ", ".join(settable_keys())
     unknown = UsageError(f"a profile has no key {key!r}", f"keys: {known}")
     if any(not part for part in parts):
         raise unknown
-    field = ProfileFile.model_fields.get(parts[0])
-    if field is None:
+    schema = _profile_fields().get(parts[0])
+    if schema is None:
         raise unknown
-    annotation = field.annotation
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        sub = annotation.model_fields.get(parts[1]) if len(parts) == 2 else None
-        kind = _kind_of(sub.annotation) if sub is not None else None
+    if sub := _fields(schema):
+        field = sub.get(parts[1]) if len(parts) == 2 else None
+        kind = _kind_of(field) if field is not None else None
         if kind is None:
             raise unknown
         return Setting(key, parts, kind)
-    if typing.get_origin(annotation) is dict:
+    if _is_map(schema):
         if len(parts) < 2:
             raise unknown
-        value_type = typing.get_args(annotation)[1]
-        if value_type is str and len(parts) != 2:  # env: flat names; settings may nest
+        text = _holds_text(schema)
+        if text and len(parts) != 2:  # env: flat names; settings may nest
             raise unknown
-        return Setting(key, parts, "string" if value_type is str else "value")
-    kind = _kind_of(annotation)
+        return Setting(key, parts, "string" if text else "value")
+    kind = _kind_of(schema)
     if kind is None or len(parts) != 1:
         raise unknown
     return Setting(key, parts, kind)
@@ -226,16 +240,13 @@ def new_profile_text(
 
 def parse_model_pins(pairs: Sequence[str]) -> dict[str, str]:
     """``--model TIER=ID`` options as tier -> model id (checked by validation afterwards)."""
-    from .profiles import ModelsSpec
-
+    tiers = _fields(_profile_fields()["models"])
     pins: dict[str, str] = {}
     for pair in pairs:
         tier, equals, model = pair.partition("=")
         tier = tier.strip()
-        if not equals or tier not in ModelsSpec.model_fields or not model.strip():
-            raise UsageError(
-                f"--model {pair!r} is not TIER=ID", f"tiers: {', '.join(ModelsSpec.model_fields)}; e.g. opus=bedrock/…"
-            )
+        if not equals or tier not in tiers or not model.strip():
+            raise UsageError(f"--model {pair!r} is not TIER=ID", f"tiers: {', '.join(tiers)}; e.g. opus=bedrock/…")
         pins[tier] = model.strip()
     return pins
 

@@ -12,13 +12,12 @@ import ipaddress
 import math
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ProfileError
 from .profile_folders import NAME_PATTERN, names_in
@@ -29,10 +28,14 @@ from .vocabulary import (
     BASE_URL_ENV,
     DEFAULT_KEY_MODE,
     KEY_ENV_NAMES,
+    KEY_MODES,
     MODEL_ENV,
     VIRTUAL_KEY_ENV,
     is_http_url,
 )
+
+if TYPE_CHECKING:
+    from pydantic_core import CoreConfig, CoreSchema, SchemaValidator
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Variables cbcfg derives from [gateway] and the key; a profile never spells them (no keys in files).
@@ -64,95 +67,137 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+# -- the schema of a profile file -------------------------------------------------------------------
+# Declared once, as pydantic-core schemas, and judged by pydantic's own engine (SchemaValidator): the
+# same rules, error types and messages as the BaseModels they replace, without pydantic's model
+# machinery (importing pydantic.fields and building four models cost some 80 ms of every apply).
+# ``profile_edit`` reads the same declaration for the keys ``cbcfg profile set`` takes.
 
 
-class GatewaySpec(_Strict):
-    url: str | None = None
-    placeholder: bool | None = Field(
-        default=None, description="the URL is an example the user must replace (apply refuses it)"
+def _url(value: str | None) -> str | None:
+    return None if value is None else check_gateway_url(value)
+
+
+def _model(value: str | None) -> str | None:
+    if value is not None and (not value or any(c.isspace() for c in value)):
+        raise ValueError("must be a model id without spaces, e.g. bedrock/global.anthropic.claude-sonnet-4-6")
+    return value
+
+
+def _mcp_name(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value):
+        raise ValueError("must be letters, digits, '.', '_' or '-'")
+    return value
+
+
+def _targets(value: list[str] | None) -> list[str] | None:
+    from .targets import NAMES  # the registry, loaded only when a profile names targets
+
+    for name in value or []:
+        if name not in NAMES:
+            raise ValueError(f"unknown target {name!r}; targets are {', '.join(NAMES)}")
+    return value
+
+
+def _env(value: dict[str, str]) -> dict[str, str]:
+    for name in value:
+        if not ENV_NAME.match(name):
+            raise ValueError(f"{name!r} is not an environment variable name")
+        if name in DERIVED_ENV:
+            raise ValueError(f"{name} is set by cbcfg from [gateway] and the virtual key; profiles never hold keys")
+        if name in MODEL_ENV.values():
+            raise ValueError(f"{name} is set from [models]; put the model id there")
+    return value
+
+
+def _settings(value: dict[str, Any]) -> dict[str, Any]:
+    for name in ("env", "mcpServers", "apiKeyHelper", "forceLoginMethod", "forceLoginGatewayUrl"):
+        if name in value:
+            raise ValueError(f"{name!r} is not set through [settings]; use [env], [mcp] or [gateway]")
+    problem = _not_json(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+class _Table:
+    """What pydantic-core's model validator fills in: a table's fields, in ``__dict__``."""
+
+
+@cache
+def profile_schema() -> CoreSchema:
+    """ProfileFile: one TOML file as written; every field optional so that ``extends`` can fill the
+    rest. Strict (no coercion), unknown keys refused, in every table."""
+    from pydantic_core import core_schema as cs
+
+    after = cs.no_info_after_validator_function  # a field validator: runs on the checked value
+
+    def table(name: str, fields: dict[str, CoreSchema]) -> CoreSchema:
+        config: CoreConfig = {"title": name, "strict": True, "extra_fields_behavior": "forbid"}
+        shape = cs.model_fields_schema({key: cs.model_field(value) for key, value in fields.items()}, model_name=name)
+        return cs.model_schema(type(name, (_Table,), {}), shape, config=config)
+
+    def optional(schema: CoreSchema, check: Callable[[Any], Any] | None = None) -> CoreSchema:
+        nullable = cs.nullable_schema(schema)
+        return cs.with_default_schema(nullable if check is None else after(check, nullable), default=None)
+
+    def defaulted(schema: CoreSchema, empty: Callable[[], Any]) -> CoreSchema:
+        return cs.with_default_schema(schema, default_factory=empty)
+
+    text, flag = cs.str_schema(), cs.bool_schema()
+    gateway = table(
+        "GatewaySpec",
+        {
+            "url": optional(text, _url),
+            "placeholder": optional(flag),  # the URL is an example the user must replace (apply refuses it)
+            "require_key": optional(flag),
+            "key_env": optional(cs.literal_schema(list(KEY_ENV_NAMES))),
+            "key_mode": optional(cs.literal_schema(list(KEY_MODES))),
+        },
     )
-    require_key: bool | None = None
-    key_env: Literal["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] | None = None  # vocabulary.KEY_ENV_NAMES
-    key_mode: Literal["key", "helper", "header", "login"] | None = None  # vocabulary.KEY_MODES
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        return None if value is None else check_gateway_url(value)
-
-
-class ModelsSpec(_Strict):
-    sonnet: str | None = None
-    opus: str | None = None
-    haiku: str | None = None
-    default: str | None = None
-
-    @field_validator("sonnet", "opus", "haiku", "default")
-    @classmethod
-    def _model(cls, value: str | None) -> str | None:
-        if value is not None and (not value or any(c.isspace() for c in value)):
-            raise ValueError("must be a model id without spaces, e.g. bedrock/global.anthropic.claude-sonnet-4-6")
-        return value
+    models = table("ModelsSpec", {tier: optional(text, _model) for tier in ("sonnet", "opus", "haiku", "default")})
+    mcp = table("McpSpec", {"enabled": optional(flag), "name": optional(text, _mcp_name)})
+    return table(
+        "ProfileFile",
+        {
+            "description": optional(text),
+            "extends": optional(text),
+            "targets": optional(cs.list_schema(text), _targets),
+            "gateway": defaulted(gateway, dict),
+            "models": defaulted(models, dict),
+            "env": defaulted(after(_env, cs.dict_schema(text, text)), dict),
+            "settings": defaulted(after(_settings, cs.dict_schema(text, cs.any_schema())), dict),
+            "mcp": defaulted(mcp, dict),
+        },
+    )
 
 
-class McpSpec(_Strict):
-    enabled: bool | None = None
-    name: str | None = None
+@cache
+def _validator() -> SchemaValidator:
+    from pydantic_core import SchemaValidator
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value):
-            raise ValueError("must be letters, digits, '.', '_' or '-'")
-        return value
+    return SchemaValidator(profile_schema())
 
 
-class ProfileFile(_Strict):
-    """One TOML file as written; every field optional so that ``extends`` can fill the rest."""
+def _plain(value: Any) -> Any:
+    """A validated table as a dict of what is set (``None`` left out), tables inside as dicts too."""
+    if isinstance(value, _Table):
+        value = {key: item for key, item in vars(value).items() if not key.startswith("__pydantic")}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items() if item is not None}
+    return value
 
-    description: str | None = None
-    extends: str | None = None
-    targets: list[str] | None = None
-    gateway: GatewaySpec = GatewaySpec()
-    models: ModelsSpec = ModelsSpec()
-    env: dict[str, str] = {}
-    settings: dict[str, Any] = {}
-    mcp: McpSpec = McpSpec()
 
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, value: list[str] | None) -> list[str] | None:
-        from .targets import NAMES  # the registry, loaded only when a profile names targets
+@dataclass(frozen=True)
+class ProfileFile:
+    """One profile file as validated: what it sets, as plain data (unset keys left out)."""
 
-        for name in value or []:
-            if name not in NAMES:
-                raise ValueError(f"unknown target {name!r}; targets are {', '.join(NAMES)}")
-        return value
+    data: dict[str, Any]
 
-    @field_validator("env")
-    @classmethod
-    def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            if not ENV_NAME.match(name):
-                raise ValueError(f"{name!r} is not an environment variable name")
-            if name in DERIVED_ENV:
-                raise ValueError(f"{name} is set by cbcfg from [gateway] and the virtual key; profiles never hold keys")
-            if name in MODEL_ENV.values():
-                raise ValueError(f"{name} is set from [models]; put the model id there")
-        return value
-
-    @field_validator("settings")
-    @classmethod
-    def _settings(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in ("env", "mcpServers", "apiKeyHelper", "forceLoginMethod", "forceLoginGatewayUrl"):
-            if name in value:
-                raise ValueError(f"{name!r} is not set through [settings]; use [env], [mcp] or [gateway]")
-        problem = _not_json(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+    @property
+    def extends(self) -> str | None:
+        parent = self.data.get("extends")
+        return parent if isinstance(parent, str) else None
 
 
 MAX_SETTINGS_DEPTH = 32
@@ -261,8 +306,10 @@ def validate_profile_text(text: str, shown: str) -> ProfileFile:
         at = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         where = f"{shown}:{at.group(1)}" if at else shown
         raise ProfileError(f"{where}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    from pydantic_core import ValidationError
+
     try:
-        validated = ProfileFile.model_validate(data)
+        validated = ProfileFile(_plain(_validator().validate_python(data)))
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"])
@@ -347,7 +394,7 @@ def load_profile(name: str, sources: Sequence[ProfileSource]) -> Profile:
 
     merged: dict[str, Any] = {}
     for _, _, _, file in reversed(chain):
-        merged = _merge_tables(merged, file.model_dump(exclude_none=True, exclude_defaults=False))
+        merged = _merge_tables(merged, file.data)
     gateway = merged.get("gateway", {})
     models = {tier: model for tier, model in merged.get("models", {}).items() if model}
     mcp = merged.get("mcp", {})

@@ -14,15 +14,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .current import PlannedFile, key_in_place, prepare
 from .engine import commit, files_match, summarize_changes
 from .errors import CbcfgError, RefusedError, UsageError
-from .git_ignore import keep_out_of_git as ignore_in_git
-from .git_ignore import refuse_if_tracked
 from .inputs import Inputs, check_key_mode, choose_targets, resolve_inputs
-from .keystore import KeyPlan, drop_key_from_backups, plan_keys, store_planned_key
 from .layout import Layout, display_path
 from .output import register_secret
 from .profiles import Profile, ProfileSource, is_loopback_url, load_profile
@@ -30,6 +27,12 @@ from .source import DesktopMcpForm, Source, build_source
 from .targets import get_target
 from .targets.base import Target
 from .vocabulary import VIRTUAL_KEY_ENV
+
+if TYPE_CHECKING:
+    from .keystore import KeyPlan
+
+# keystore (helper and login key modes) and git_ignore (project files that hold the key, which run
+# git) are imported where those cases arise: most applies need neither.
 
 CLAUDE_CODE = "Claude Code"
 CLAUDE_DESKTOP = "Claude Desktop"
@@ -82,7 +85,11 @@ def build_request(
         if in_place is not None:
             register_secret(in_place.key)
             key = key if key is not None else in_place.key
-    keys = plan_keys(layout, profile.name, mode, key, in_place.key if in_place else None) if off_disk else None
+    keys = None
+    if off_disk:
+        from .keystore import plan_keys
+
+        keys = plan_keys(layout, profile.name, mode, key, in_place.key if in_place else None)
     need = need_key and not remove_key and (keys is None or keys.needs_key)
     inputs = resolve_inputs(profile, gateway_url, os.environ, key, allow_insecure, need, allow_placeholder)
     if in_place is not None and in_place.key == key and not off_disk:
@@ -153,6 +160,8 @@ def plan_request(request: Request, force: bool) -> list[PlannedFile]:
     planned = prepare(request.layout, request.source, request.targets, force)
     for item in planned:
         if item.current.target.git_ignored and item.fragment.secret:
+            from .git_ignore import refuse_if_tracked
+
             refuse_if_tracked(item.current.path, item.current.shown)
     return planned
 
@@ -163,6 +172,8 @@ def keep_out_of_git(request: Request, planned: Sequence[PlannedFile]) -> tuple[s
     said = []
     for item in planned:
         if item.current.target.git_ignored and item.fragment.secret and item.plan.changed:
+            from .git_ignore import keep_out_of_git as ignore_in_git
+
             rule_file = ignore_in_git(item.current.path, request.layout.home, os.environ)
             if rule_file is not None:
                 said.append(f"git now ignores {item.current.shown} (rule added to {rule_file})")
@@ -216,6 +227,8 @@ def apply_plan(
     backup_id = None
     said: tuple[str, ...] = ()
     if write and request.keys is not None:
+        from .keystore import store_planned_key
+
         store_planned_key(request.layout, request.keys)  # first: the settings then name a key that exists
     if write and planned:
         said = keep_out_of_git(request, planned)
@@ -225,6 +238,8 @@ def apply_plan(
         planned = committed.planned
         backup_id = committed.backup.id if committed.backup else None
     if write and request.keys is not None:
+        from .keystore import drop_key_from_backups
+
         drop_key_from_backups(request.layout.state_dir, request.keys.leaving_disk)
     return ApplyResult(request, tuple(planned), pending, pending and write, backup_id, said)
 

@@ -9,30 +9,57 @@ those keys of that one file; what the user adds in Desktop's window stays. It br
 Desktop reads all of it once, at launch, and rewrites its files while quitting: quit it first.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from ..desired import Fragment, desktop_gateway_fragment, desktop_model_problem
 from .base import Target
 
-
-class DesktopModel(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)
-    name: str
+if TYPE_CHECKING:
+    from pydantic_core import SchemaValidator
 
 
-class DesktopGateway(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)
-    inferenceProvider: str
-    inferenceGatewayBaseUrl: str
-    inferenceGatewayAuthScheme: str = "bearer"
-    inferenceModels: list[DesktopModel | str] = []
+class _Entry:
+    """What pydantic-core's model validator fills in: the fields, in ``__dict__``."""
+
+
+@cache
+def _validator() -> SchemaValidator:
+    """The merged file as Desktop reads it, judged by pydantic's engine: DesktopGateway (the keys
+    cbcfg owns, strict types, other keys allowed), each of its models a DesktopModel (an object with
+    a string ``name``, other keys allowed) or a plain name. Core schemas, not BaseModels: pydantic's
+    model machinery is most of what an apply would otherwise import."""
+    from pydantic_core import CoreConfig, CoreSchema, SchemaValidator
+    from pydantic_core import core_schema as cs
+
+    def model(name: str, fields: dict[str, CoreSchema]) -> CoreSchema:
+        config: CoreConfig = {"title": name, "strict": True, "extra_fields_behavior": "allow"}
+        shape = cs.model_fields_schema({key: cs.model_field(value) for key, value in fields.items()}, model_name=name)
+        return cs.model_schema(type(name, (_Entry,), {}), shape, config=config)
+
+    text = cs.str_schema()
+    desktop_model = model("DesktopModel", {"name": text})
+    gateway = model(
+        "DesktopGateway",
+        {
+            "inferenceProvider": text,
+            "inferenceGatewayBaseUrl": text,
+            "inferenceGatewayAuthScheme": cs.with_default_schema(text, default="bearer"),
+            "inferenceModels": cs.with_default_schema(
+                cs.list_schema(cs.union_schema([desktop_model, text])), default_factory=list
+            ),
+        },
+    )
+    return SchemaValidator(gateway)
 
 
 def _check(document: dict[str, Any], fragment: Fragment) -> list[str]:
+    from pydantic_core import ValidationError
+
     try:
-        config = DesktopGateway.model_validate(document)
+        config = _validator().validate_python(document)
     except ValidationError as exc:
         error = exc.errors()[0]
         return ["/" + "/".join(str(part) for part in error["loc"]) + ": " + error["msg"]]
