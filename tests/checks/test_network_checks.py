@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import http.server
 import json
@@ -45,7 +44,7 @@ def context(
 
 
 def doctor(ctx: NetworkContext, checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> list[CheckResult]:
-    results: list[CheckResult] = asyncio.run(run_network_checks(ctx, checks))
+    results: list[CheckResult] = run_network_checks(ctx, checks)
     for row in results:  # whatever happened, no row shows the key
         assert not ctx.key or ctx.key not in row.message + row.fix, row
         assert "\n" not in row.message + row.fix, row
@@ -451,7 +450,7 @@ class _Crashing:
     summary = "raises"
     network = True
 
-    async def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
+    def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
         raise RuntimeError(f"boom with {ctx.key}")
 
 
@@ -460,8 +459,8 @@ class _Hanging:
     summary = "never returns"
     network = True
 
-    async def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
-        await asyncio.Event().wait()
+    def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
+        threading.Event().wait()
         return []
 
 
@@ -482,11 +481,11 @@ def test_a_check_that_never_finishes_is_stopped_at_the_deadline(gateway: Gateway
 
 
 _FRESH_PROCESS = """
-import asyncio, json, sys
+import json, sys
 from claude_bifrost_cfg.checks.base import NetworkContext
 from claude_bifrost_cfg.checks.network import run_network_checks
 ctx = NetworkContext(sys.argv[1], "sk-bf-fresh-process-0001", "x-api-key", {"sonnet": "bedrock/x"}, 0.3)
-print(json.dumps({row.check: row.level for row in asyncio.run(run_network_checks(ctx))}))
+print(json.dumps({row.check: row.level for row in run_network_checks(ctx)}))
 """
 
 
@@ -525,9 +524,9 @@ class _SlowToLoad:
             return 0.0
         return (self.load_ended or time.monotonic()) - max(self.load_started, since)
 
-    async def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
+    def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
         self.load_started = time.monotonic()
-        await asyncio.sleep(0.6)
+        time.sleep(0.6)
         self.load_ended = time.monotonic()
         return [CheckResult(self.name, Level.OK, "answered")]
 

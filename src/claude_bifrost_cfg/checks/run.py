@@ -195,12 +195,10 @@ def _network_results(network: NetworkContext | None, enabled: bool, waiting: Wai
                 "cbcfg doctor --profile <name>, or --gateway-url URL",
             )
         ]
-    import asyncio
-
     from .network import run_network_checks
 
     with (waiting or _no_waiting)(f"Checking the gateway at {network.address} …"):
-        return asyncio.run(run_network_checks(network))
+        return run_network_checks(network)
 
 
 def _no_waiting(message: str) -> AbstractContextManager[None]:
