@@ -80,7 +80,8 @@ def doctor(
         environment=dict(os.environ),
         policy_file=policy_file,
     )
-    report = run_doctor(request, None if json_output or not sys.stderr.isatty() else _spinner)
+    spinner = None if json_output or not sys.stderr.isatty() else _spinner
+    report = run_doctor(request, spinner, None if json_output else _load_printer)
     if json_output:
         emit_json(
             {
@@ -103,6 +104,13 @@ def _spinner(message: str) -> AbstractContextManager[Any]:
     from rich.console import Console
 
     return Console(stderr=True).status(message)
+
+
+def _load_printer() -> None:
+    """Import what the table is drawn with (rich, tens of milliseconds) while the gateway is awaited."""
+    import rich.console
+    import rich.table
+    import rich.text  # noqa: F401
 
 
 _STYLES = {"ok": "green", "info": "blue", "warning": "yellow", "failed": "red", "error": "bold red", "skipped": "dim"}
