@@ -365,12 +365,25 @@ def test_an_mcp_answer_in_an_unspoken_protocol_version_fails_the_handshake() -> 
     assert "protocol version '1999-01-01'" in one(results, "mcp").message
 
 
+def test_the_mcp_handshake_as_a_whole_is_bounded_by_the_timeout() -> None:
+    # Each answer within the timeout, the three of them (initialize, initialized, tools/list) not.
+    answer = {"protocolVersion": mcp_endpoint.PROTOCOL_VERSION, "capabilities": {}, "tools": []}
+
+    with _answering_initialize(answer, delay=0.2) as url:
+        results = doctor(context(url, timeout=0.5), _named("mcp"))
+
+    row = one(results, "mcp")
+    assert row.level is Level.FAILED
+    assert "within 0.5 s" in row.message
+
+
 @contextlib.contextmanager
-def _answering_initialize(result: Mapping[str, Any]) -> Iterator[str]:
-    """A loopback HTTP server whose every POST gets `result` as the JSON-RPC answer."""
+def _answering_initialize(result: Mapping[str, Any], delay: float = 0.0) -> Iterator[str]:
+    """A loopback HTTP server whose every POST gets `result` as the JSON-RPC answer (after `delay` s)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            time.sleep(delay)
             message = json.loads(self.rfile.read(int(self.headers["content-length"])))
             body = json.dumps({"jsonrpc": "2.0", "id": message.get("id"), "result": result}).encode()
             self.send_response(200)
