@@ -107,10 +107,17 @@ def _spinner(message: str) -> AbstractContextManager[Any]:
 
 
 def _load_printer() -> None:
-    """Import what the table is drawn with (rich, tens of milliseconds) while the gateway is awaited."""
-    import rich.console
-    import rich.table
-    import rich.text  # noqa: F401
+    """Load what the table is drawn with (rich, tens of milliseconds) while the gateway is awaited:
+    a table drawn into nothing imports the modules rich loads only when it first draws one."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("RESULT", box=None)
+    table.add_row(Text("ok"))
+    Console(file=io.StringIO(), width=80, color_system=None).print(table)
 
 
 _STYLES = {"ok": "green", "info": "blue", "warning": "yellow", "failed": "red", "error": "bold red", "skipped": "dim"}
