@@ -3,7 +3,6 @@ with the protocol served, turned off (Bifrost without claude_code_gateway), and 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -24,7 +23,7 @@ def context(gateway_url: str, method: str | None = "gateway", login_url: str | N
 
 
 def login_rows(ctx: NetworkContext) -> list[CheckResult]:
-    results = asyncio.run(run_network_checks(ctx, [login_check]))
+    results = run_network_checks(ctx, [login_check])
     for row in results:
         assert "\n" not in row.message + row.fix, row
     return results

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import http.server
 import json
@@ -45,7 +44,7 @@ def context(
 
 
 def doctor(ctx: NetworkContext, checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> list[CheckResult]:
-    results: list[CheckResult] = asyncio.run(run_network_checks(ctx, checks))
+    results: list[CheckResult] = run_network_checks(ctx, checks)
     for row in results:  # whatever happened, no row shows the key
         assert not ctx.key or ctx.key not in row.message + row.fix, row
         assert "\n" not in row.message + row.fix, row
@@ -366,12 +365,25 @@ def test_an_mcp_answer_in_an_unspoken_protocol_version_fails_the_handshake() -> 
     assert "protocol version '1999-01-01'" in one(results, "mcp").message
 
 
+def test_the_mcp_handshake_as_a_whole_is_bounded_by_the_timeout() -> None:
+    # Each answer within the timeout, the three of them (initialize, initialized, tools/list) not.
+    answer = {"protocolVersion": mcp_endpoint.PROTOCOL_VERSION, "capabilities": {}, "tools": []}
+
+    with _answering_initialize(answer, delay=0.2) as url:
+        results = doctor(context(url, timeout=0.5), _named("mcp"))
+
+    row = one(results, "mcp")
+    assert row.level is Level.FAILED
+    assert "within 0.5 s" in row.message
+
+
 @contextlib.contextmanager
-def _answering_initialize(result: Mapping[str, Any]) -> Iterator[str]:
-    """A loopback HTTP server whose every POST gets `result` as the JSON-RPC answer."""
+def _answering_initialize(result: Mapping[str, Any], delay: float = 0.0) -> Iterator[str]:
+    """A loopback HTTP server whose every POST gets `result` as the JSON-RPC answer (after `delay` s)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            time.sleep(delay)
             message = json.loads(self.rfile.read(int(self.headers["content-length"])))
             body = json.dumps({"jsonrpc": "2.0", "id": message.get("id"), "result": result}).encode()
             self.send_response(200)
@@ -451,7 +463,7 @@ class _Crashing:
     summary = "raises"
     network = True
 
-    async def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
+    def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
         raise RuntimeError(f"boom with {ctx.key}")
 
 
@@ -460,8 +472,8 @@ class _Hanging:
     summary = "never returns"
     network = True
 
-    async def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
-        await asyncio.Event().wait()
+    def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
+        threading.Event().wait()
         return []
 
 
@@ -482,11 +494,11 @@ def test_a_check_that_never_finishes_is_stopped_at_the_deadline(gateway: Gateway
 
 
 _FRESH_PROCESS = """
-import asyncio, json, sys
+import json, sys
 from claude_bifrost_cfg.checks.base import NetworkContext
 from claude_bifrost_cfg.checks.network import run_network_checks
 ctx = NetworkContext(sys.argv[1], "sk-bf-fresh-process-0001", "x-api-key", {"sonnet": "bedrock/x"}, 0.3)
-print(json.dumps({row.check: row.level for row in asyncio.run(run_network_checks(ctx))}))
+print(json.dumps({row.check: row.level for row in run_network_checks(ctx)}))
 """
 
 
@@ -525,9 +537,9 @@ class _SlowToLoad:
             return 0.0
         return (self.load_ended or time.monotonic()) - max(self.load_started, since)
 
-    async def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
+    def run(self, ctx: NetworkContext, client: object) -> list[CheckResult]:
         self.load_started = time.monotonic()
-        await asyncio.sleep(0.6)
+        time.sleep(0.6)
         self.load_ended = time.monotonic()
         return [CheckResult(self.name, Level.OK, "answered")]
 

@@ -252,7 +252,10 @@ class Gateway:
     def start(self) -> Gateway:
         if self._thread is not None:
             raise RuntimeError("gateway already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP spelled out: asyncio turns Nagle's algorithm off (TCP_NODELAY, as Bifrost's Go
+        # server does) only on sockets whose proto says TCP; with proto 0 every answer written in two
+        # parts waited ~40 ms for the client's delayed ACK on a reused connection.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind((HOST, 0))
         self.port = sock.getsockname()[1]
         # A session manager runs once: a fresh one per start.

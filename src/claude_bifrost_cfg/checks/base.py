@@ -93,7 +93,7 @@ class NetworkCheck(Protocol):
     @property
     def network(self) -> bool: ...  # True: skipped with --no-network
 
-    async def run(self, ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]: ...
+    def run(self, ctx: NetworkContext, client: httpx.Client) -> list[CheckResult]: ...  # in a thread of its own
 
 
 class Unreachable(Exception):

@@ -32,8 +32,8 @@ _NOT_CLI = "Claude Code, the CLI, needs no CORS"
 _SETTING = "Bifrost's client.allowed_headers"
 
 
-async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
-    response = await client.options(
+def run(ctx: NetworkContext, client: httpx.Client) -> list[CheckResult]:
+    response = client.options(
         ctx.url("/anthropic/v1/messages"),
         headers={
             "origin": ORIGIN,

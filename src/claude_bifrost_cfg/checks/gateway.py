@@ -18,8 +18,8 @@ network = True
 gates_others = True  # when Bifrost cannot be reached, the other network checks cannot get further
 
 
-async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
-    response = await client.get(ctx.url("/health"), headers={"accept": "application/json"})
+def run(ctx: NetworkContext, client: httpx.Client) -> list[CheckResult]:
+    response = client.get(ctx.url("/health"), headers={"accept": "application/json"})
     rows = [_health(ctx, response)]
     if (tls := _transport(ctx)) is not None:
         rows.append(tls)

@@ -35,18 +35,18 @@ def probe_model(ctx: NetworkContext) -> str | None:
     return next((model for model in ctx.models.values() if model), None)
 
 
-async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
+def run(ctx: NetworkContext, client: httpx.Client) -> list[CheckResult]:
     headers = claude_headers(ctx)
     model = probe_model(ctx)
     sent_as = _sent_as(ctx)
 
-    listing = await client.get(ctx.url("/anthropic/v1/models"), headers=headers)
+    listing = client.get(ctx.url("/anthropic/v1/models"), headers=headers)
     if refused := _refused(ctx, listing, None, "GET /anthropic/v1/models", server_errors=True):
         return [refused]
     confirmed = listing.is_success
 
     if model is not None:
-        counting = await client.post(
+        counting = client.post(
             ctx.url("/anthropic/v1/messages/count_tokens"),
             headers=headers,
             json={"model": model, "messages": _PROMPT},
@@ -70,7 +70,7 @@ async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResul
             )
         )
     if ctx.live:
-        rows.append(await _live(ctx, client, headers, model or DEFAULT_PROBE_MODEL))
+        rows.append(_live(ctx, client, headers, model or DEFAULT_PROBE_MODEL))
     return rows
 
 
@@ -89,8 +89,8 @@ def _shown(header: str) -> str:
     return "Authorization (Bearer)" if header in ("bearer", "authorization") else header
 
 
-async def _live(ctx: NetworkContext, client: httpx.AsyncClient, headers: dict[str, str], model: str) -> CheckResult:
-    response = await client.post(
+def _live(ctx: NetworkContext, client: httpx.Client, headers: dict[str, str], model: str) -> CheckResult:
+    response = client.post(
         ctx.url("/anthropic/v1/messages?beta=true"),
         headers=headers,
         json={"model": model, "max_tokens": 1, "messages": _PROMPT},

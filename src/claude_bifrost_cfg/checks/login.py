@@ -74,7 +74,7 @@ def gateway_root(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
+def run(ctx: NetworkContext, client: httpx.Client) -> list[CheckResult]:
     if ctx.login_method != GATEWAY_METHOD:
         return []  # no gateway sign-in required: nothing to check
     base = ctx.login_gateway_url
@@ -103,14 +103,14 @@ async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResul
             )
         ]
     try:
-        return [await _probe(base, client)]
+        return [_probe(base, client)]
     except httpx.TransportError as exc:
         reason = describe_transport_error(exc, _at(ctx, base))
         return [_failed(f"the gateway sign-in at {base}: {reason.message}", reason.fix)]
 
 
-async def _probe(base: str, client: httpx.AsyncClient) -> CheckResult:
-    discovery = await client.get(base + DISCOVERY, headers={"accept": "application/json"})
+def _probe(base: str, client: httpx.Client) -> CheckResult:
+    discovery = client.get(base + DISCOVERY, headers={"accept": "application/json"})
     shown = f"GET {urlsplit(base).path}{DISCOVERY}"
     if discovery.status_code == 404:
         return _failed(f"{base} serves no Claude Code gateway ({shown}: HTTP 404)", ENABLE_FIX)
@@ -125,7 +125,7 @@ async def _probe(base: str, client: httpx.AsyncClient) -> CheckResult:
             f"the discovery document names a device-authorization endpoint on another origin ({endpoint})",
             "Claude Code uses same-origin endpoints only: set Bifrost's issuer_url to the URL clients reach it at",
         )
-    answer = await client.get(endpoint, headers={"accept": "application/json"})  # a GET starts no sign-in
+    answer = client.get(endpoint, headers={"accept": "application/json"})  # a GET starts no sign-in
     if answer.status_code == 404:
         return _failed(f"the device-authorization endpoint {endpoint} does not exist (HTTP 404)", ENABLE_FIX)
     if answer.status_code not in ANSWERS:

@@ -14,9 +14,9 @@ server requests (sampling, elicitation), and the typed models. The trade-off is 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -56,14 +56,22 @@ class _Broken(Exception):
 class Exchange:
     """One MCP session over streamable HTTP: JSON-RPC requests POSTed to one URL."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str, key: str | None) -> None:
+    def __init__(self, client: httpx.Client, url: str, key: str | None, seconds: float = 5.0) -> None:
         self.client, self.url = client, url
+        self.deadline = time.monotonic() + seconds  # for the whole exchange, as for one request
         self.headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
         if key:
             self.headers["authorization"] = f"Bearer {key}"
         self.session_id: str | None = None
         self.protocol_version: str | None = None
         self._next_id = 0
+
+    def _time_left(self) -> float:
+        """Seconds left for the exchange: each request may take what is left, no more."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the MCP exchange ran out of time")
+        return left
 
     def _headers(self) -> dict[str, str]:
         headers = dict(self.headers)
@@ -73,37 +81,38 @@ class Exchange:
             headers[VERSION_HEADER] = self.protocol_version
         return headers
 
-    async def initialize(self) -> dict[str, Any]:
+    def initialize(self) -> dict[str, Any]:
         params = {
             "protocolVersion": PROTOCOL_VERSION,
             "capabilities": {},
             "clientInfo": {"name": "cbcfg-doctor", "version": __version__},
         }
-        result = await self.request("initialize", params)
+        result = self.request("initialize", params)
         version = result.get("protocolVersion")
         if version not in PROTOCOL_VERSIONS:
             raise _Broken(f"the server answered protocol version {version!r}, which cbcfg does not speak")
         self.protocol_version = version
-        await self.notify("notifications/initialized")
+        self.notify("notifications/initialized")
         return result
 
-    async def request(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def request(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The result of one JSON-RPC request; raises _Refused or _Broken."""
         self._next_id += 1
         request_id = self._next_id
         message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params is not None:
             message["params"] = dict(params)
-        async with self.client.stream("POST", self.url, headers=self._headers(), content=json.dumps(message)) as r:
+        content, left = json.dumps(message), self._time_left()
+        with self.client.stream("POST", self.url, headers=self._headers(), content=content, timeout=left) as r:
             if r.status_code >= 400:
-                raise _Refused(r.status_code, await r.aread())
+                raise _Refused(r.status_code, r.read())
             if method == "initialize" and (session := r.headers.get(SESSION_HEADER)):
                 self.session_id = session
             kind = r.headers.get("content-type", "").partition(";")[0].strip().lower()
             if kind == "text/event-stream":
-                answer = await _answer_in_stream(r, request_id)
+                answer = _answer_in_stream(r, request_id)
             elif kind == "application/json":
-                answer = _answer_in(_json(await r.aread()), request_id)
+                answer = _answer_in(_json(r.read()), request_id)
             else:
                 raise _Broken(f"{method} was answered with HTTP {r.status_code} and content type {kind or 'none'}")
         if answer is None:
@@ -115,9 +124,10 @@ class Exchange:
             raise _Broken(f"the answer to {method} has no result")
         return result
 
-    async def notify(self, method: str) -> None:
+    def notify(self, method: str) -> None:
         message = {"jsonrpc": "2.0", "method": method}
-        response = await self.client.post(self.url, headers=self._headers(), content=json.dumps(message))
+        left = self._time_left()
+        response = self.client.post(self.url, headers=self._headers(), content=json.dumps(message), timeout=left)
         if response.status_code >= 400:
             raise _Refused(response.status_code, response.content)
         # 202 Accepted is what the transport prescribes; another 2xx is taken as accepted too, as
@@ -125,10 +135,10 @@ class Exchange:
         if not 200 <= response.status_code < 300:
             raise _Broken(f"{method} was answered with HTTP {response.status_code}, not 202 Accepted")
 
-    async def close(self) -> None:
+    def close(self) -> None:
         """End the session (a server may answer 405: it does not let clients end sessions)."""
         if self.session_id is not None:
-            await self.client.delete(self.url, headers=self._headers())
+            self.client.delete(self.url, headers=self._headers(), timeout=self._time_left())
 
 
 def _json(body: bytes) -> Any:
@@ -146,11 +156,11 @@ def _answer_in(payload: Any, request_id: int) -> dict[str, Any] | None:
     return None
 
 
-async def _answer_in_stream(response: httpx.Response, request_id: int) -> dict[str, Any] | None:
+def _answer_in_stream(response: httpx.Response, request_id: int) -> dict[str, Any] | None:
     """Read server-sent events until the response to `request_id` (the server may send requests
     and notifications before it, and keep the stream open after it)."""
     data: list[str] = []
-    async for line in response.aiter_lines():
+    for line in response.iter_lines():
         if line == "":  # an event ends
             if data and (answer := _answer_in(_json("\n".join(data).encode()), request_id)) is not None:
                 return answer
@@ -162,19 +172,18 @@ async def _answer_in_stream(response: httpx.Response, request_id: int) -> dict[s
     return None
 
 
-async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
+def run(ctx: NetworkContext, client: httpx.Client) -> list[CheckResult]:
     import httpx
 
-    exchange = Exchange(client, ctx.url("/mcp"), ctx.key)
+    exchange = Exchange(client, ctx.url("/mcp"), ctx.key, ctx.timeout)
     try:
-        async with asyncio.timeout(ctx.timeout):
-            try:
-                initialized = await exchange.initialize()
-                tools = await _count_tools(exchange)
-            finally:
-                # The check's answer stands whatever the DELETE meets; a server ends idle sessions itself.
-                with contextlib.suppress(httpx.HTTPError):
-                    await exchange.close()
+        try:
+            initialized = exchange.initialize()
+            tools = _count_tools(exchange)
+        finally:
+            # The check's answer stands whatever the DELETE meets; a server ends idle sessions itself.
+            with contextlib.suppress(httpx.HTTPError, TimeoutError):
+                exchange.close()
     except TimeoutError as exc:
         raise describe_transport_error(exc, ctx) from None
     except httpx.TransportError as exc:
@@ -195,10 +204,10 @@ async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResul
     return [CheckResult(name, Level.OK, f"MCP endpoint answered ({server or 'unnamed server'}): {tools} tools")]
 
 
-async def _count_tools(exchange: Exchange) -> int:
+def _count_tools(exchange: Exchange) -> int:
     count, cursor = 0, None
     for _ in range(_MAX_PAGES):
-        page = await exchange.request("tools/list", {"cursor": cursor} if cursor else None)
+        page = exchange.request("tools/list", {"cursor": cursor} if cursor else None)
         tools = page.get("tools")
         if not isinstance(tools, list):
             raise _Broken("the answer to tools/list has no tools list")

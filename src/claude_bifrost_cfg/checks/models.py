@@ -20,11 +20,11 @@ _TIER_ORDER = ("opus", "sonnet", "haiku")
 _SUGGESTIONS = 3
 
 
-async def run(ctx: NetworkContext, client: httpx.AsyncClient) -> list[CheckResult]:
+def run(ctx: NetworkContext, client: httpx.Client) -> list[CheckResult]:
     pins = [(tier, model) for tier, model in _in_tier_order(ctx.models) if model]
     if not pins:
         return [CheckResult(name, Level.SKIPPED, "no pinned models: Claude Code asks for its own claude-* names")]
-    response = await client.get(ctx.url("/v1/models"), headers=claude_headers(ctx))
+    response = client.get(ctx.url("/v1/models"), headers=claude_headers(ctx))
     if is_refusal(response.status_code) or response.status_code >= 500:
         explained = explain_refusal(
             response.status_code,

@@ -1,14 +1,16 @@
-"""Run the network checks concurrently under one deadline: a gateway that never answers costs
-about one timeout, not one per check."""
+"""Run the network checks concurrently (a thread each) under one deadline: a gateway that never
+answers costs about one timeout, not one per check."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
+import sys
+import threading
 import time
+import types
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claude_bifrost_cfg.checks import cors, gateway, key, login, mcp_endpoint, models
 from claude_bifrost_cfg.checks.base import (
@@ -27,14 +29,15 @@ if TYPE_CHECKING:
 NETWORK_CHECKS: tuple[NetworkCheck, ...] = (gateway, key, models, mcp_endpoint, cors, login)
 # Time past the per-request timeout for the checks to turn their own timeouts into rows.
 DEADLINE_MARGIN = 0.25
-_CANCEL_GRACE = 0.5
-# What httpx imports on its first async request (its connection pool, anyio's asyncio backend).
-_WARM_UP = ("httpx", "httpcore", "h11", "certifi", "anyio._backends._asyncio")
+# What httpx imports on its first request (its connection pool, the HTTP/1.1 parser).
+_WARM_UP = ("httpcore", "h11", "certifi")
+_HTTPX_CLI = "httpx._main"
 
 
 def prepare_network_checks(checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> None:
     """Load what the checks need before the clock starts (doctor calls this before the local
     checks): httpx's modules, then each check's own `prepare`, if it has one."""
+    import_httpx_without_its_cli()
     for module in _WARM_UP:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
@@ -44,8 +47,39 @@ def prepare_network_checks(checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> N
             prepare()
 
 
-async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> list[CheckResult]:
-    """Every check's rows, in the order of `checks`; never raises for a gateway's misbehaviour."""
+def import_httpx_without_its_cli() -> None:
+    """Import httpx without its command-line client. httpx's package imports ``httpx._main`` (the
+    ``httpx`` command: rich's console and pygments, a third of httpx's import) whenever rich and
+    click are installed, as they are beside cbcfg; doctor never runs that command, and with --json
+    or a pipe it draws nothing with rich either. A stand-in takes the module's place while httpx
+    loads; its ``main`` loads the real one, so ``httpx.main()`` still works if anything calls it."""
+    if "httpx" in sys.modules or _HTTPX_CLI in sys.modules:
+        return
+    stand_in = types.ModuleType(_HTTPX_CLI, "stands in for httpx's command-line client until it is run")
+
+    def main(*args: Any, **kwargs: Any) -> Any:
+        if sys.modules.get(_HTTPX_CLI) is stand_in:
+            del sys.modules[_HTTPX_CLI]
+        return importlib.import_module(_HTTPX_CLI).main(*args, **kwargs)
+
+    stand_in.main = main  # type: ignore[attr-defined]
+    sys.modules[_HTTPX_CLI] = stand_in
+    try:
+        importlib.import_module("httpx")
+    finally:
+        if sys.modules.get(_HTTPX_CLI) is stand_in:
+            del sys.modules[_HTTPX_CLI]
+
+
+def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> list[CheckResult]:
+    """Every check's rows, in the order of `checks`; never raises for a gateway's misbehaviour.
+
+    Each check runs in a thread of its own over one shared httpx client (its connection pool is
+    thread-safe); they mostly wait on the gateway. Threads, not asyncio: asyncio and anyio's
+    backend, which httpx's async client needs, cost more to import than the checks take to run.
+    A check still running at the deadline is not waited for: its row says so, and its thread (a
+    daemon, bounded by the per-request timeout) ends on its own.
+    """
     import httpx
 
     prepare_network_checks(checks)
@@ -57,42 +91,56 @@ async def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck]
         loading = getattr(check, "loading_seconds", None)
         return deadline + (float(loading(started)) if callable(loading) else 0.0)
 
-    async with httpx.AsyncClient(timeout=ctx.timeout, verify=tls_context(ctx)) as client:
-        tasks = {asyncio.ensure_future(_run_one(check, ctx, client)): check for check in checks}
-        gateway_task = next((task for task, check in tasks.items() if _gates_others(check)), None)
-        pending, late = set(tasks), set()
-        while pending:
-            now = time.monotonic()
-            late |= {task for task in pending if deadline_of(tasks[task]) <= now}
-            pending -= late
-            if not pending:
-                break
-            next_deadline = min(deadline_of(tasks[task]) for task in pending)
-            _, pending = await asyncio.wait(pending, timeout=next_deadline - now, return_when=asyncio.FIRST_COMPLETED)
-            if _unreachable(gateway_task):
-                late |= pending  # the others cannot get further than the gateway did
-                break
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late, timeout=_CANCEL_GRACE)
+    client = httpx.Client(timeout=ctx.timeout, verify=tls_context(ctx))
+    done: dict[int, tuple[list[CheckResult], bool]] = {}
+    finished = threading.Condition()
 
-    outcomes: list[tuple[NetworkCheck, list[CheckResult], bool]] = []
-    for task, check in tasks.items():
-        if task.done() and not task.cancelled():
-            rows, unreachable = task.result()
-        else:
-            rows, unreachable = [_late(check, ctx)], True
-        outcomes.append((check, rows, unreachable))
+    def work(index: int, check: NetworkCheck) -> None:
+        outcome = _run_one(check, ctx, client)
+        with finished:
+            done[index] = outcome
+            finished.notify_all()
+
+    threads = [
+        threading.Thread(target=work, args=(index, check), name=f"cbcfg-check-{check.name}", daemon=True)
+        for index, check in enumerate(checks)
+    ]
+    for thread in threads:
+        thread.start()
+    gate = next((index for index, check in enumerate(checks) if _gates_others(check)), None)
+    with finished:
+        while not (gate in done and done[gate][1]):  # the gateway unreachable: the others cannot get further
+            now = time.monotonic()
+            left = [deadline_of(check) - now for index, check in enumerate(checks) if index not in done]
+            if not any(seconds > 0 for seconds in left):  # every check done, or past its deadline
+                break
+            finished.wait(min(seconds for seconds in left if seconds > 0))
+        outcomes = dict(done)
+    _close_when_done(client, threads)
 
     # When the gateway itself cannot be reached, say it once and mark the others as not checked.
-    gateway_down = _unreachable(gateway_task)
+    gateway_down = gate in outcomes and outcomes[gate][1]
     results: list[CheckResult] = []
-    for check, rows, unreachable in outcomes:
+    for index, check in enumerate(checks):
+        rows, unreachable = outcomes.get(index) or ([_late(check, ctx)], True)
         if gateway_down and unreachable and not _gates_others(check):
             rows = [CheckResult(check.name, Level.SKIPPED, "not checked: the gateway cannot be reached")]
         results.extend(rows)
     return results
+
+
+def _close_when_done(client: httpx.Client, threads: Sequence[threading.Thread]) -> None:
+    """Close the client now if every check is done, else once the late ones end (in a thread)."""
+
+    def close() -> None:
+        for thread in threads:
+            thread.join()
+        client.close()
+
+    if all(not thread.is_alive() for thread in threads):
+        close()
+    else:
+        threading.Thread(target=close, name="cbcfg-close-checks", daemon=True).start()
 
 
 def _signs_in_instead(check: NetworkCheck, ctx: NetworkContext) -> bool:
@@ -104,13 +152,7 @@ def _gates_others(check: NetworkCheck) -> bool:
     return getattr(check, "gates_others", False) is True
 
 
-def _unreachable(task: asyncio.Future[tuple[list[CheckResult], bool]] | None) -> bool:
-    return task is not None and task.done() and not task.cancelled() and task.result()[1]
-
-
-async def _run_one(
-    check: NetworkCheck, ctx: NetworkContext, client: httpx.AsyncClient
-) -> tuple[list[CheckResult], bool]:
+def _run_one(check: NetworkCheck, ctx: NetworkContext, client: httpx.Client) -> tuple[list[CheckResult], bool]:
     """The check's rows, and whether it could not reach the gateway at all."""
     import httpx
 
@@ -119,7 +161,7 @@ async def _run_one(
         return [CheckResult(check.name, Level.SKIPPED, message)], False
 
     try:
-        return await check.run(ctx, client), False
+        return check.run(ctx, client), False
     except Unreachable as exc:
         return [CheckResult(check.name, Level.FAILED, exc.message, exc.fix)], True
     except httpx.TransportError as exc:

@@ -55,8 +55,13 @@ class DoctorReport:
         return {level: count for level, count in counts.items() if count}
 
 
-def run_doctor(request: DoctorRequest, waiting: Waiting | None = None) -> DoctorReport:
-    """Every check's rows: the local ones, then the network ones (which ran meanwhile)."""
+def run_doctor(
+    request: DoctorRequest, waiting: Waiting | None = None, meanwhile: Callable[[], object] | None = None
+) -> DoctorReport:
+    """Every check's rows: the local ones, then the network ones (which ran meanwhile).
+
+    ``meanwhile`` runs after the local checks, while the network checks may still wait on the
+    gateway: the command loads what it prints with there, off the time the user waits."""
     if not math.isfinite(request.timeout) or request.timeout <= 0:  # nan or inf would let a gateway hang doctor
         raise UsageError("--timeout must be a number of seconds more than 0", "e.g. --timeout 5")
     local, network = build_contexts(request)
@@ -69,6 +74,8 @@ def run_doctor(request: DoctorRequest, waiting: Waiting | None = None) -> Doctor
     from .local import run_local_checks
 
     results = run_local_checks(local)
+    if meanwhile is not None:
+        meanwhile()
     results += network_results()
     return DoctorReport(results)
 
@@ -195,12 +202,10 @@ def _network_results(network: NetworkContext | None, enabled: bool, waiting: Wai
                 "cbcfg doctor --profile <name>, or --gateway-url URL",
             )
         ]
-    import asyncio
-
     from .network import run_network_checks
 
     with (waiting or _no_waiting)(f"Checking the gateway at {network.address} …"):
-        return asyncio.run(run_network_checks(network))
+        return run_network_checks(network)
 
 
 def _no_waiting(message: str) -> AbstractContextManager[None]:

@@ -80,7 +80,8 @@ def doctor(
         environment=dict(os.environ),
         policy_file=policy_file,
     )
-    report = run_doctor(request, None if json_output or not sys.stderr.isatty() else _spinner)
+    spinner = None if json_output or not sys.stderr.isatty() else _spinner
+    report = run_doctor(request, spinner, None if json_output else _load_printer)
     if json_output:
         emit_json(
             {
@@ -103,6 +104,20 @@ def _spinner(message: str) -> AbstractContextManager[Any]:
     from rich.console import Console
 
     return Console(stderr=True).status(message)
+
+
+def _load_printer() -> None:
+    """Load what the table is drawn with (rich, tens of milliseconds) while the gateway is awaited:
+    a table drawn into nothing imports the modules rich loads only when it first draws one."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("RESULT", box=None)
+    table.add_row(Text("ok"))
+    Console(file=io.StringIO(), width=80, color_system=None).print(table)
 
 
 _STYLES = {"ok": "green", "info": "blue", "warning": "yellow", "failed": "red", "error": "bold red", "skipped": "dim"}
