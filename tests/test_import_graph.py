@@ -120,15 +120,6 @@ def test_doctor_loads_no_mcp_sdk(tmp_path: Path) -> None:
     assert sorted(m for m in modules if m.split(".")[0] in ("mcp", "mcp_types", "httpx2")) == []
 
 
-def test_doctor_json_loads_no_rich(tmp_path: Path) -> None:
-    """doctor --json draws nothing: neither rich nor httpx's command-line client (rich, pygments),
-    which httpx's package imports unless doctor stands in for it."""
-    argv = ["doctor", "--gateway-url", "http://127.0.0.1:9", "--timeout", "1", "--home", str(tmp_path), "--json"]
-    modules = loaded_modules(argv, scratch_env(tmp_path))  # nothing listens there: doctor reports it
-    assert "httpx" in modules
-    assert sorted(m for m in modules if m.split(".")[0] in ("rich", "pygments") or m == "httpx._main") == []
-
-
 def test_doctor_runs_its_network_checks_without_asyncio(tmp_path: Path) -> None:
     """Threads over httpx's sync client: asyncio and anyio's backend cost more to import than the
     checks take to run."""

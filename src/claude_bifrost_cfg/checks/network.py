@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import sys
 import threading
 import time
-import types
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from claude_bifrost_cfg.checks import cors, gateway, key, login, mcp_endpoint, models
 from claude_bifrost_cfg.checks.base import (
@@ -30,14 +28,12 @@ NETWORK_CHECKS: tuple[NetworkCheck, ...] = (gateway, key, models, mcp_endpoint, 
 # Time past the per-request timeout for the checks to turn their own timeouts into rows.
 DEADLINE_MARGIN = 0.25
 # What httpx imports on its first request (its connection pool, the HTTP/1.1 parser).
-_WARM_UP = ("httpcore", "h11", "certifi")
-_HTTPX_CLI = "httpx._main"
+_WARM_UP = ("httpx", "httpcore", "h11", "certifi")
 
 
 def prepare_network_checks(checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> None:
     """Load what the checks need before the clock starts (doctor calls this before the local
     checks): httpx's modules, then each check's own `prepare`, if it has one."""
-    import_httpx_without_its_cli()
     for module in _WARM_UP:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
@@ -45,30 +41,6 @@ def prepare_network_checks(checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> N
         prepare = getattr(check, "prepare", None)
         if callable(prepare):
             prepare()
-
-
-def import_httpx_without_its_cli() -> None:
-    """Import httpx without its command-line client. httpx's package imports ``httpx._main`` (the
-    ``httpx`` command: rich's console and pygments, a third of httpx's import) whenever rich and
-    click are installed, as they are beside cbcfg; doctor never runs that command, and with --json
-    or a pipe it draws nothing with rich either. A stand-in takes the module's place while httpx
-    loads; its ``main`` loads the real one, so ``httpx.main()`` still works if anything calls it."""
-    if "httpx" in sys.modules or _HTTPX_CLI in sys.modules:
-        return
-    stand_in = types.ModuleType(_HTTPX_CLI, "stands in for httpx's command-line client until it is run")
-
-    def main(*args: Any, **kwargs: Any) -> Any:
-        if sys.modules.get(_HTTPX_CLI) is stand_in:
-            del sys.modules[_HTTPX_CLI]
-        return importlib.import_module(_HTTPX_CLI).main(*args, **kwargs)
-
-    stand_in.main = main  # type: ignore[attr-defined]
-    sys.modules[_HTTPX_CLI] = stand_in
-    try:
-        importlib.import_module("httpx")
-    finally:
-        if sys.modules.get(_HTTPX_CLI) is stand_in:
-            del sys.modules[_HTTPX_CLI]
 
 
 def run_network_checks(ctx: NetworkContext, checks: Sequence[NetworkCheck] = NETWORK_CHECKS) -> list[CheckResult]:
