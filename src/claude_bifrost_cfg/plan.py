@@ -1,6 +1,6 @@
 """The plan: a three-way merge of (what cbcfg wrote last time, what is on disk, what the profile wants).
 
-Pure: documents and records in, new text and a list of changes out.
+Pure: documents and records in, new bytes and a list of changes out.
 - set what is wanted, and restore what cbcfg set and the user deleted;
 - leave a value the user changed since cbcfg set it (drift), unless forced;
 - remove what cbcfg set before and no longer wants, unless the user changed it since (drift);
@@ -45,8 +45,8 @@ class Drift:
 @dataclass(frozen=True)
 class FilePlan:
     target: str
-    before: str | None  # None: the file does not exist
-    after: str | None
+    before: bytes | None  # the file's bytes; None: the file does not exist
+    after: bytes | None
     changes: tuple[Change, ...]
     drift: tuple[Drift, ...]
     record: Record
@@ -81,7 +81,7 @@ def plan_file(
 ) -> FilePlan:
     """Plan one file. ``values`` are the document's decoded top-level members that ``wanted`` and
     ``previous`` reach (the rest of a huge file is never decoded)."""
-    before = document.text if document is not None else None
+    before = document.data if document is not None else None
     earlier = dict(previous.owned) if previous is not None and document is not None else {}
     digests: dict[str, str] = {}  # what the new record keeps: pointer -> digest
     restored: list[str] = []
