@@ -27,9 +27,12 @@ def test_non_ascii_keys_and_values_round_trip_byte_identical() -> None:
     assert [member.key for member in document.root.members] == ["projects", "naïve 🙂", "mcpServers"]
     after = apply_edits(document, [Edit("/mcpServers/bifrost", {"type": "http"})])
     assert isinstance(after, bytes)
-    head, _, tail = FOREIGN.partition('\n  }\n}\n')
+    head = FOREIGN.partition("\n  }\n}\n")[0]
     assert after.startswith(head.encode("utf-8"))
-    assert json.loads(after) == {**json.loads(FOREIGN), "mcpServers": {"服务": {"command": "mañana"}, "bifrost": {"type": "http"}}}
+    assert json.loads(after) == {
+        **json.loads(FOREIGN),
+        "mcpServers": {"服务": {"command": "mañana"}, "bifrost": {"type": "http"}},
+    }
     assert parse_document(after).values == json.loads(after)  # every member decoded exactly
     # and removing it again gives every byte back
     assert apply_edits(parse_document(after), [Edit("/mcpServers/bifrost", remove=True)]) == data
@@ -138,7 +141,7 @@ def test_apply_keeps_a_non_ascii_client_file_byte_for_byte(scratch: Scratch) -> 
     result = scratch.run("apply", "local", "-t", "code-mcp", "--yes")
     assert result.code == 0, result
     after = scratch.claude_json.read_bytes()
-    head = FOREIGN.partition('\n  }\n}\n')[0].encode("utf-8")
+    head = FOREIGN.partition("\n  }\n}\n")[0].encode("utf-8")
     assert after.startswith(head) and after.endswith(b"\n  }\n}\n")
     assert set(json.loads(after)["mcpServers"]) == {"服务", "bifrost"}
     assert scratch.run("rollback", "--yes").code == 0

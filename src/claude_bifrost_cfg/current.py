@@ -12,7 +12,17 @@ from .desired import Fragment, holds_key, key_written_at
 from .errors import BadFileError, RefusedError
 from .first_run import CLIENT_MEMBERS
 from .fsio import Snapshot, read_snapshot, written_mode
-from .jsondoc import Document, JsonDocError, NotUtf8Error, get_at, parse_document, path_to_pointer, pointer_to_path
+from .jsondoc import (
+    Document,
+    JsonDocError,
+    Merged,
+    NotUtf8Error,
+    check_merged,
+    get_at,
+    parse_document,
+    path_to_pointer,
+    pointer_to_path,
+)
 from .layout import Layout, display_path
 from .plan import FilePlan, digest, plan_file, top_level_keys
 from .records import Record
@@ -53,6 +63,15 @@ def _parse(data: bytes, shown: str, keep: dict[str, None] | None) -> Document:
         raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then run again") from None
 
 
+def _check_merged(merged: Merged, shown: str, keep: dict[str, None] | None) -> dict[str, Any]:
+    """The merged file's kept members; its untouched members are not scanned again (a 50 MB
+    ~/.claude.json is not viewed a second time while its old and new bytes are both held)."""
+    try:
+        return check_merged(merged, keep)
+    except JsonDocError as exc:
+        raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then run again") from None
+
+
 def read_current(target: Target, path: Path, home: Path, keep: dict[str, None] | None) -> Current:
     """Read and parse a target file. ``keep``: top-level members to decode (None: all)."""
     shown = display_path(path, home)
@@ -88,9 +107,9 @@ def plan_current(
         )
     except JsonDocError as exc:
         raise BadFileError(f"{current.shown}: {exc}", "fix or remove that key by hand, then run again") from None
-    if plan.changed and plan.after is not None:  # the merged bytes must parse (one view at a time)
+    if plan.changed and plan.merged is not None:  # the merged bytes must parse
         keep = needed_members(current.target, fragment, previous)
-        after = _parse(plan.after, current.shown, keep).values
+        after = _check_merged(plan.merged, current.shown, keep)
         before = document.values if document else None
         problems = problems_added(current.target, before, after, fragment)
         if problems:

@@ -703,19 +703,55 @@ def apply_edits(
     ``anchors``: the members cbcfg added earlier (created objects and keys): new members are placed
     among these by ``order``, never among the file's own.
     """
+    return edit_document(document, edits, prune, order, anchors).data
+
+
+@dataclass(frozen=True)
+class Merged:
+    """Edited bytes, and where in them the values of top-level members copied untouched lie:
+    (key, start, end) each, values already validated in the document they came from."""
+
+    data: bytes
+    verbatim: tuple[tuple[str, int, int], ...] = ()
+
+
+def edit_document(
+    document: Document,
+    edits: Iterable[Edit],
+    prune: Iterable[str] = (),
+    order: Iterable[str] = (),
+    anchors: Iterable[str] = (),
+) -> Merged:
+    """``apply_edits``, saying which top-level values were copied untouched (``check_merged``)."""
     paths = [(pointer_to_path(edit.pointer), edit) for edit in edits]
     if any(not path for path, _ in paths):
         raise ValueError("cbcfg never replaces a whole document")
     if document.empty_text:
         present, value = _build_value(paths)
-        return (_dumps(value if present else {}, indent=2) + "\n").encode("utf-8")
+        return Merged((_dumps(value if present else {}, indent=2) + "\n").encode("utf-8"))
     text = document.data.decode("latin-1")  # the view, dropped before the result is built
     style = _detect_style(document, text)
     root = document.root
     ordered = [pointer_to_path(pointer) for pointer in order]
     new_root = _edit_object(text, root, "", paths, frozenset(prune), style, "", ordered, frozenset(anchors))
     del text
-    return _assemble(document.data, [(0, root.start), *new_root, (root.end, len(document.data))])
+    untouched = {(member.key_start, member.value_end): member for member in root.members}
+    kept = memoryview(document.data)
+    buffers: list[memoryview | bytes] = []
+    verbatim: list[tuple[str, int, int]] = []
+    at = 0
+    for piece in [(0, root.start), *new_root, (root.end, len(document.data))]:
+        if isinstance(piece, str):
+            buffers.append(piece.encode("utf-8"))
+        else:
+            buffers.append(kept[piece[0] : piece[1]])
+            member = untouched.get(piece)
+            if member is not None:
+                start = at + member.value_start - member.key_start
+                verbatim.append((member.key, start, at + member.value_end - member.key_start))
+        at += len(buffers[-1])
+    # One allocation: bytes.join takes the kept spans as memoryview slices, not copies.
+    return Merged(b"".join(buffers), tuple(verbatim))
 
 
 # A piece of an edited document: new text, or a (start, end) span of the original bytes kept as is.
@@ -723,13 +759,22 @@ def apply_edits(
 Piece = str | tuple[int, int]
 
 
-def _assemble(data: bytes, pieces: list[Piece]) -> bytes:
-    """The pieces as one bytes object, in one allocation: bytes.join takes the kept spans as
-    memoryview slices of ``data``, not copies."""
-    kept = memoryview(data)
-    return b"".join(
-        [kept[piece[0] : piece[1]] if isinstance(piece, tuple) else piece.encode("utf-8") for piece in pieces]
-    )
+def check_merged(merged: Merged, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Parse edited bytes as ``parse_document`` would and return the top-level values in ``keep``,
+    without a view of the whole: each top-level value copied untouched (valid where it came from,
+    and a JSON value is valid whatever surrounds it) stands in as ``0``, unless it is to be kept."""
+    if keep is None or not merged.verbatim:
+        return parse_document(merged.data, keep).values
+    data = memoryview(merged.data)
+    skeleton: list[memoryview | bytes] = []
+    at = 0
+    for key, start, end in merged.verbatim:
+        if key in keep:
+            continue
+        skeleton += [data[at:start], b"0"]
+        at = end
+    skeleton.append(data[at:])
+    return parse_document(b"".join(skeleton), keep).values
 
 
 def new_document_text(value: Mapping[str, Any]) -> bytes:
