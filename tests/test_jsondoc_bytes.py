@@ -8,7 +8,16 @@ import json
 
 import pytest
 
-from claude_bifrost_cfg.jsondoc import Edit, JsonDocError, NotUtf8Error, apply_edits, parse_document
+from claude_bifrost_cfg.jsondoc import (
+    Edit,
+    JsonDocError,
+    Merged,
+    NotUtf8Error,
+    apply_edits,
+    check_merged,
+    edit_document,
+    parse_document,
+)
 from tests.cli_helpers import Scratch, scratch
 
 __all__ = ["scratch"]
@@ -146,3 +155,19 @@ def test_apply_keeps_a_non_ascii_client_file_byte_for_byte(scratch: Scratch) -> 
     assert set(json.loads(after)["mcpServers"]) == {"服务", "bifrost"}
     assert scratch.run("rollback", "--yes").code == 0
     assert scratch.claude_json.read_bytes() == data
+
+
+def test_check_merged_reads_what_a_whole_parse_reads_without_rescanning_untouched_values() -> None:
+    document = parse_document(FOREIGN.encode(), keep={"mcpServers": None})
+    merged = edit_document(document, [Edit("/mcpServers/bifrost", {"url": "ü"})])
+    assert [key for key, _, _ in merged.verbatim] == ["projects", "naïve 🙂"]
+    for keep in ({"mcpServers": None}, {"mcpServers": None, "naïve 🙂": None}, None):
+        assert check_merged(merged, keep) == parse_document(merged.data, keep).values
+    start, end = merged.verbatim[0][1:]
+    assert json.loads(merged.data[start:end]) == json.loads(FOREIGN)["projects"]
+    broken = Merged(merged.data.replace(b'"bifrost"', b'"\xff"'), merged.verbatim)
+    with pytest.raises(NotUtf8Error):
+        check_merged(broken, {"mcpServers": None})
+    twice = Merged(merged.data.replace(b'"mcpServers"', b'"projects"'), merged.verbatim)
+    with pytest.raises(JsonDocError, match="duplicate key 'projects'"):
+        check_merged(twice, {"mcpServers": None})
