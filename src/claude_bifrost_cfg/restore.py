@@ -36,8 +36,8 @@ class Restored:
     shown: str
     target: str
     outcome: Outcome
-    before: str | None
-    after: str | None
+    before: bytes | str | None  # the file's bytes (shown as a diff, never decoded whole)
+    after: bytes | str | None
     drift: tuple[Drift, ...] = ()
 
 
@@ -47,12 +47,6 @@ class Undo:
 
     write: FileWrite
     result: Restored
-
-
-def _text(data: bytes | str | None) -> str | None:
-    if data is None or isinstance(data, str):
-        return data
-    return data.decode("utf-8", errors="replace")
 
 
 def _values(data: bytes, shown: str, pointers: Mapping[str, str]) -> tuple[Any, Any]:
@@ -200,7 +194,7 @@ def plan_undo(
             if changed
             else {},
         )
-        result = Restored(entry.path, shown, entry.target, outcome, _text(snapshot.data), _text(after), tuple(drift))
+        result = Restored(entry.path, shown, entry.target, outcome, snapshot.data, after, tuple(drift))
         undos.append(Undo(write, result))
     return undos
 

@@ -48,7 +48,10 @@ def _as_bytes(text: bytes | str) -> bytes:
 
 def _lines(data: bytes) -> list[str]:
     """str.splitlines() of the text (lines start after a "\\n": a window is whole characters)."""
-    return data.decode("utf-8", "surrogatepass").splitlines()
+    try:
+        return data.decode("utf-8", "surrogatepass").splitlines()
+    except UnicodeDecodeError:  # a file on disk that is not UTF-8 (rollback shows it as it is)
+        return data.decode("utf-8", "replace").splitlines()
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
