@@ -105,7 +105,7 @@ def test_an_empty_file_reads_as_an_empty_object(text: str) -> None:
     document = parse_document(text)
     assert document.empty_text
     assert document.values == {}
-    assert apply_edits(document, [Edit("/env/A", "1")]) == '{\n  "env": {\n    "A": "1"\n  }\n}\n'
+    assert apply_edits(document, [Edit("/env/A", "1")]).decode() == '{\n  "env": {\n    "A": "1"\n  }\n}\n'
 
 
 def test_keep_decodes_only_the_members_asked_for_but_validates_all() -> None:
@@ -122,7 +122,7 @@ BASE = "http://localhost:8080/anthropic"
 
 
 def _edit(text: str, *edits: Edit, prune: tuple[str, ...] = ()) -> str:
-    return apply_edits(parse_document(text), edits, prune)
+    return apply_edits(parse_document(text), edits, prune).decode()
 
 
 def test_adding_to_an_existing_object_keeps_everything_else() -> None:
@@ -206,7 +206,7 @@ def test_the_whole_document_is_never_replaced() -> None:
 
 
 def test_new_documents_look_like_claudes() -> None:
-    assert new_document_text({"env": {"A": "é"}}) == '{\n  "env": {\n    "A": "é"\n  }\n}\n'
+    assert new_document_text({"env": {"A": "é"}}).decode() == '{\n  "env": {\n    "A": "é"\n  }\n}\n'
 
 
 # --- property: foreign members survive byte for byte ---------------------------------------------
@@ -265,7 +265,7 @@ def test_edits_keep_foreign_members_verbatim(
     edits = [Edit(f"/env/{name}", value) for name, value in wanted.items()]
     edits += [Edit(f"/env/{name}", remove=True) for name in removed]
 
-    after = apply_edits(parse_document(text), edits)
+    after = apply_edits(parse_document(text), edits).decode()
 
     expected = json.loads(text)
     if wanted or "env" in expected:

@@ -67,7 +67,7 @@ def test_back_and_forth_ends_where_a_direct_plan_ends() -> None:
 
 def test_a_value_the_user_changed_is_drift_and_left_alone() -> None:
     first = plan(None, LOCAL)
-    edited = (first.after or "").replace("localhost:8080", "gateway.internal:8080")
+    edited = (first.after or b"").decode().replace("localhost:8080", "gateway.internal:8080")
     second = plan(edited, LOCAL, first.record)
     assert not second.changed
     assert [d.pointer for d in second.drift] == [URL]
@@ -76,7 +76,7 @@ def test_a_value_the_user_changed_is_drift_and_left_alone() -> None:
 
 def test_force_overwrites_drift() -> None:
     first = plan(None, LOCAL)
-    edited = (first.after or "").replace("localhost:8080", "gateway.internal:8080")
+    edited = (first.after or b"").decode().replace("localhost:8080", "gateway.internal:8080")
     forced = plan(edited, LOCAL, first.record, force=True)
     assert forced.after == first.after
     assert forced.drift == ()
@@ -110,7 +110,7 @@ def test_a_value_the_user_changed_stays_drift_beside_a_restored_one() -> None:
 
 def test_a_stale_key_the_user_changed_is_not_removed() -> None:
     first = plan(None, BEDROCK)
-    edited = (first.after or "").replace("claude-sonnet-4-6", "claude-sonnet-4-5")
+    edited = (first.after or b"").decode().replace("claude-sonnet-4-6", "claude-sonnet-4-5")
     second = plan(edited, LOCAL, first.record)
     assert json.loads(second.after or "")["env"]["ANTHROPIC_DEFAULT_SONNET_MODEL"].endswith("4-5")
     assert [d.pointer for d in second.drift] == [SONNET]

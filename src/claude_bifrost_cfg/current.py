@@ -10,8 +10,19 @@ from typing import Any
 
 from .desired import Fragment, holds_key, key_written_at
 from .errors import BadFileError, RefusedError
-from .fsio import Snapshot, decode_text, read_snapshot, written_mode
-from .jsondoc import Document, JsonDocError, get_at, parse_document, path_to_pointer, pointer_to_path
+from .first_run import CLIENT_MEMBERS
+from .fsio import Snapshot, read_snapshot, written_mode
+from .jsondoc import (
+    Document,
+    JsonDocError,
+    Merged,
+    NotUtf8Error,
+    check_merged,
+    get_at,
+    parse_document,
+    path_to_pointer,
+    pointer_to_path,
+)
 from .layout import Layout, display_path
 from .plan import FilePlan, digest, plan_file, top_level_keys
 from .records import Record
@@ -43,9 +54,20 @@ class PlannedFile:
         return str(self.current.path)
 
 
-def _parse(text: str, shown: str, keep: dict[str, None] | None) -> Document:
+def _parse(data: bytes, shown: str, keep: dict[str, None] | None) -> Document:
     try:
-        return parse_document(text, keep)
+        return parse_document(data, keep)
+    except NotUtf8Error as exc:
+        raise BadFileError(f"{shown}: {exc}", "save the file as UTF-8") from None
+    except JsonDocError as exc:
+        raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then run again") from None
+
+
+def _check_merged(merged: Merged, shown: str, keep: dict[str, None] | None) -> dict[str, Any]:
+    """The merged file's kept members; its untouched members are not scanned again (a 50 MB
+    ~/.claude.json is not viewed a second time while its old and new bytes are both held)."""
+    try:
+        return check_merged(merged, keep)
     except JsonDocError as exc:
         raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then run again") from None
 
@@ -56,14 +78,16 @@ def read_current(target: Target, path: Path, home: Path, keep: dict[str, None] |
     snapshot = read_snapshot(path, shown)
     document = None
     if snapshot.data is not None:
-        document = _parse(decode_text(snapshot.data, shown), shown, keep)
+        document = _parse(snapshot.data, shown, keep)
     return Current(target, path, shown, snapshot, document)
 
 
 def needed_members(target: Target, fragment: Fragment, previous: Record | None) -> dict[str, None] | None:
     if target.settings_schema:
         return None  # small files, validated whole against the settings schema
-    return top_level_keys(fragment.wanted, previous.owned if previous else {})
+    # The client's own members too (small): apply's first-run note reads them from this plan rather
+    # than reading a 50 MB ~/.claude.json a second time (first_run.apply_notes).
+    return {**top_level_keys(fragment.wanted, previous.owned if previous else {}), **CLIENT_MEMBERS}
 
 
 def plan_current(
@@ -83,9 +107,9 @@ def plan_current(
         )
     except JsonDocError as exc:
         raise BadFileError(f"{current.shown}: {exc}", "fix or remove that key by hand, then run again") from None
-    if plan.changed and plan.after is not None:
+    if plan.changed and plan.merged is not None:  # the merged bytes must parse
         keep = needed_members(current.target, fragment, previous)
-        after = _parse(plan.after, current.shown, keep).values
+        after = _check_merged(plan.merged, current.shown, keep)
         before = document.values if document else None
         problems = problems_added(current.target, before, after, fragment)
         if problems:

@@ -88,9 +88,8 @@ def commit(
     return Committed(done.backup, tuple(fresh))
 
 
-def _merged_text(item: PlannedFile) -> str:
-    """The merged text; encoded piece by piece as it is hashed and written (a 50 MB ~/.claude.json
-    is not held a third time, as bytes)."""
+def _merged_text(item: PlannedFile) -> bytes:
+    """The merged bytes, hashed and written as they are."""
     assert item.plan.after is not None
     return item.plan.after
 

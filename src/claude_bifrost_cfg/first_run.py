@@ -11,7 +11,9 @@ own files (README: Key modes, First run). Observed with the real client 2.1.332 
   the helper wins over it.
 
 Only cheap reads: ``~/.claude.json`` may be tens of megabytes (its ``projects`` history), so only
-the members needed here are decoded. Nothing here writes, and no token is ever returned.
+the members needed here are decoded, and after an apply that planned that file they are taken from
+its plan (``CLIENT_MEMBERS`` are among what it decodes) rather than read again. Nothing here writes,
+and no token is ever returned.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .jsondoc import JsonDocError, parse_document
 from .vocabulary import API_KEY_ENV, AUTH_TOKEN_ENV
@@ -31,6 +33,7 @@ CREDENTIALS = ".credentials.json"  # in ~/.claude: the client's sign-ins (Linux,
 APPROVAL_CHARS = 20  # customApiKeyResponses keeps key.trim().slice(-20)
 RESPONSES = "customApiKeyResponses"
 ONBOARDED = "hasCompletedOnboarding"
+CLIENT_MEMBERS = {RESPONSES: None, ONBOARDED: None}  # the top-level members read here
 
 Approval = Literal["approved", "rejected", "new"]
 
@@ -75,24 +78,44 @@ def _strings(value: object) -> tuple[str, ...]:
 def read_client_state(path: Path) -> ClientState:
     """``~/.claude.json`` (or ``$CLAUDE_CONFIG_DIR/.claude.json``: ``Layout.claude_json``)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return ClientState(path, exists=False)
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         return ClientState(path, exists=True, problem=f"cannot read it: {exc}")
     try:
-        document = parse_document(text, keep={RESPONSES: None, ONBOARDED: None})
+        document = parse_document(data, keep=CLIENT_MEMBERS)  # bytes, a view at a time: no 4-byte str
     except JsonDocError as exc:
-        return ClientState(path, exists=True, problem=f"not valid JSON: {exc}")
-    responses = document.values.get(RESPONSES)
+        what = "cannot read it" if exc.reason.startswith("not valid UTF-8") else "not valid JSON"
+        return ClientState(path, exists=True, problem=f"{what}: {exc}")
+    del data
+    return client_state(path, document.values)
+
+
+def client_state(path: Path, values: dict[str, Any]) -> ClientState:
+    """The state from the file's decoded top-level members (``CLIENT_MEMBERS`` at least)."""
+    responses = values.get(RESPONSES)
     responses = responses if isinstance(responses, dict) else {}
     return ClientState(
         path,
         exists=True,
         approved=_strings(responses.get("approved")),
         rejected=_strings(responses.get("rejected")),
-        onboarded=document.values.get(ONBOARDED) is True,
+        onboarded=values.get(ONBOARDED) is True,
     )
+
+
+def _state_from_plan(result: ApplyResult) -> ClientState | None:
+    """The state as apply's plan read it, when it planned ``~/.claude.json`` (cbcfg never writes
+    these members: what it read is what the file holds)."""
+    path = result.request.layout.claude_json
+    for item in result.planned:
+        document = item.current.document
+        if item.current.path != path or document is None:
+            continue
+        if document.kept is None or set(CLIENT_MEMBERS) <= document.kept:
+            return client_state(path, document.values)
+    return None
 
 
 def read_sign_ins(claude_dir: Path) -> SignIns:
@@ -124,7 +147,7 @@ def apply_notes(result: ApplyResult) -> list[str]:
         return []
     if all(target.name == "desktop" for target in result.request.targets):
         return []  # Claude Desktop asks nothing about the key
-    state = read_client_state(result.request.layout.claude_json)
+    state = _state_from_plan(result) or read_client_state(result.request.layout.claude_json)
     approval = state.approval(source.key) if state.problem is None else "new"
     bearer = f'key_env = "{AUTH_TOKEN_ENV}" in the profile\'s [gateway] (Bearer: no prompt, no approval)'
     if approval == "approved":

@@ -1,13 +1,22 @@
 """Format-preserving JSON documents.
 
-cbcfg never re-serialises a whole file: it locates the members it owns by their character spans and
+cbcfg never re-serialises a whole file: it locates the members it owns by their byte spans and
 splices new text in, so every byte it does not own (key order, indentation, number spelling, escapes,
 CRLF, the trailing newline) stays exactly as it was. Parsing uses the C scanner of the standard
 library for every value, so a 50 MB ``~/.claude.json`` costs about one ``json.loads``.
+
+Documents are bytes end to end. The scanner reads a *view* of them, ``data.decode("latin-1")``: one
+character a byte (so a character index is a byte offset, and the view costs the file's size even when
+one emoji would make a decoded ``str`` store every character in 4 bytes). JSON's structure is ASCII and
+every byte of a UTF-8 multibyte sequence is >= 0x80, so the scanner validates structure exactly on the
+view; UTF-8 itself is checked apart, a MB at a time. What the view decodes wrongly (non-ASCII text) is
+never kept: the values cbcfg keeps, and non-ASCII keys, are decoded again from their exact bytes, and
+a duplicate-key verdict the view cannot give exactly is taken on the exact text of that value.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,7 +25,7 @@ from typing import Any
 
 _WS = re.compile(r"[ \t\n\r]*")
 _LAST_INDENT = re.compile(r"[ \t]*\Z")
-_BOM = "\ufeff"
+_BOM = b"\xef\xbb\xbf"
 
 
 class JsonDocError(ValueError):
@@ -27,9 +36,10 @@ class JsonDocError(ValueError):
         self.pointer = pointer
         self.line: int | None = None
         self.column: int | None = None
-        if pos is not None:
+        if pos is not None:  # ``text`` is a document's view: a character a byte; columns count characters
             self.line = text.count("\n", 0, pos) + 1
-            self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+            line_start = text.rfind("\n", 0, pos) + 1
+            self.column = len(text[line_start:pos].encode("latin-1").decode("utf-8", "replace")) + 1
         super().__init__(self.where() + message)
 
     def where(self) -> str:
@@ -39,6 +49,38 @@ class JsonDocError(ValueError):
         if self.pointer:
             parts.append(f"key {self.pointer}")
         return (", ".join(parts) + ": ") if parts else ""
+
+
+class NotUtf8Error(JsonDocError):
+    """The bytes are not UTF-8: where, as a line and a byte offset."""
+
+    def __init__(self, data: bytes, at: int) -> None:
+        self.byte = at
+        line = data.count(b"\n", 0, at) + 1
+        super().__init__(f"not valid UTF-8 (byte {at})")
+        self.line = line
+        self.args = (f"line {line}: not valid UTF-8 (byte {at})",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+_UTF8_STEP = 1 << 20
+
+
+def check_utf8(data: bytes) -> None:
+    """Refuse bytes that are not UTF-8, decoding a MB at a time (never the whole text at once)."""
+    if data.isascii():
+        return
+    view = memoryview(data)
+    at = 0
+    while at < len(data):
+        end = min(at + _UTF8_STEP, len(data))
+        try:
+            _, used = codecs.utf_8_decode(view[at:end], "strict", end == len(data))
+        except UnicodeDecodeError as exc:
+            raise NotUtf8Error(data, at + exc.start) from None
+        at += used
 
 
 # --- JSON pointers (RFC 6901) -------------------------------------------------------------------
@@ -130,7 +172,34 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
-_scan_value = _DECODER.raw_decode
+_duplicates_in_view: list[bool] = []  # set by the view's hook: this value needs the exact verdict
+
+
+def _pairs_in_view(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The view's keys may be mojibake: a duplicate there is only a reason to judge exactly."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        _duplicates_in_view.append(True)
+    return result
+
+
+_scan_value = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_pairs_in_view).raw_decode
+_HIGH = re.compile("[\x80-\xff]")  # a byte of a UTF-8 multibyte sequence, in the view
+_HIGH_ESCAPE = re.compile(r"\\u(?!00[0-7])")  # an escape that may stand for a non-ASCII character
+
+
+def _exact_text(text: str, start: int, end: int) -> str:
+    """The real text of the view's ``start``..``end`` (the bytes were checked to be UTF-8)."""
+    return text[start:end].encode("latin-1").decode("utf-8")
+
+
+def _key_at(text: str, start: int) -> tuple[str, int]:
+    """The key whose opening quote is at ``start``, exactly, and where it ends. A key that reads as
+    ASCII in the view is exact as read; any other is decoded again from its bytes."""
+    key, end = json.decoder.scanstring(text, start + 1)  # type: ignore[attr-defined]
+    if not key.isascii():
+        key = json.decoder.scanstring(_exact_text(text, start, end), 1)[0]  # type: ignore[attr-defined]
+    return key, end
 
 
 @dataclass(frozen=True)
@@ -175,9 +244,18 @@ def _problem(text: str, pos: int, expected: str) -> str:
 _TOO_MANY_DIGITS = re.compile(r"Exceeds the limit .* value has (\d+) digits")
 
 
-def _decode_value(text: str, pos: int, pointer: str) -> tuple[Any, int]:
+def _decode_value(text: str, pos: int, pointer: str, exact: bool = True) -> tuple[Any, int]:
+    """The value at ``pos`` of the view and where it ends, validated exactly. ``exact``: the value is
+    kept, so it must be the real one (else it is only checked, and its decoded form dropped)."""
+    _duplicates_in_view.clear()
     try:
-        return _scan_value(text, pos)
+        value, end = _scan_value(text, pos)
+        # Keys the view cannot tell apart (or tells apart wrongly) need non-ASCII bytes in the value,
+        # and, for a duplicate to be missed, an escape of a non-ASCII character.
+        mixed = _HIGH_ESCAPE.search(text, pos, end) is not None and _HIGH.search(text, pos, end) is not None
+        if _duplicates_in_view or mixed or (exact and _HIGH.search(text, pos, end)):
+            value = _DECODER.decode(_exact_text(text, pos, end))
+        return value, end
     except json.JSONDecodeError as exc:
         message = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the position follows
         if message.startswith("Unterminated string") and '"' not in text[exc.pos + 1 :]:
@@ -206,7 +284,7 @@ def _skip_value(text: str, pos: int, pointer: str, depth: int = SKIM_DEPTH) -> i
             return _skim_container(text, pos, depth)
         except (JsonDocError, RecursionError):
             pass  # below, the decoder says what is wrong, in its own words
-    _, end = _decode_value(text, pos, pointer)
+    _, end = _decode_value(text, pos, pointer, exact=False)
     return end
 
 
@@ -221,7 +299,7 @@ def _skim_container(text: str, start: int, depth: int) -> int:
             if pos >= len(text) or text[pos] != '"':
                 raise JsonDocError("expected a quoted key")
             try:
-                key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
+                key, pos = _key_at(text, pos)
             except json.JSONDecodeError:
                 raise JsonDocError("bad key") from None
             if key in seen:
@@ -245,8 +323,8 @@ def _skim_container(text: str, start: int, depth: int) -> int:
 def scan_object(
     text: str, start: int, pointer: str = "", keep: Mapping[str, Any] | None = None
 ) -> tuple[ObjectSpan, dict[str, Any]]:
-    """Scan the object at ``start``: member spans, and the decoded values of members in ``keep``
-    (all members when ``keep`` is None). Every value is fully validated either way."""
+    """Scan the object at ``start`` of a view: member spans, and the decoded values of members in
+    ``keep`` (all members when ``keep`` is None). Every value is fully validated either way."""
     if start >= len(text) or text[start] != "{":
         raise JsonDocError("expected an object", text, start, pointer)
     members: list[Member] = []
@@ -260,7 +338,7 @@ def scan_object(
             raise JsonDocError(_problem(text, pos, "expected a quoted key"), text, pos, pointer)
         key_start = pos
         try:
-            key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
+            key, pos = _key_at(text, pos)
         except json.JSONDecodeError as exc:
             raise JsonDocError(exc.msg, text, exc.pos, pointer) from None
         member_pointer = pointer + path_to_pointer((key,))
@@ -289,23 +367,30 @@ def scan_object(
 
 @dataclass
 class Document:
-    """A parsed JSON object document, its text kept for splicing."""
+    """A parsed JSON object document, its bytes kept for splicing (spans are byte offsets)."""
 
-    text: str
+    data: bytes
     root: ObjectSpan
     values: dict[str, Any] = field(default_factory=dict)  # decoded top-level members asked for
     newline: str = "\n"
     empty_text: bool = False  # the file was empty or blank: read as {}
+    kept: frozenset[str] | None = None  # the members ``values`` was asked to hold (None: all)
 
 
-def parse_document(text: str, keep: Mapping[str, Any] | None = None) -> Document:
-    """Parse text that must hold one JSON object. ``keep`` limits which top-level values are kept
-    decoded (the rest is validated and dropped, so huge foreign members cost no memory)."""
-    if text.startswith(_BOM):
+def parse_document(data: bytes | str, keep: Mapping[str, Any] | None = None) -> Document:
+    """Parse UTF-8 bytes (or text, taken as its UTF-8) that must hold one JSON object. ``keep``
+    limits which top-level values are kept decoded (the rest is validated and dropped, so huge
+    foreign members cost no memory). Raises NotUtf8Error for bytes that are not UTF-8."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")  # a lone surrogate is refused as not UTF-8
+    if data.startswith(_BOM):
         raise JsonDocError("starts with a byte order mark (BOM); save the file as UTF-8 without BOM")
+    check_utf8(data)
+    text = data.decode("latin-1")  # the view, dropped on return
+    kept = None if keep is None else frozenset(keep)
     start = _skip_ws(text, 0)
     if start == len(text):  # an empty file (e.g. left by a crashed writer) holds nothing to lose
-        return Document(text, ObjectSpan(0, 0, ()), {}, "\n", empty_text=True)
+        return Document(data, ObjectSpan(0, 0, ()), {}, "\n", empty_text=True, kept=kept)
     if text[start] != "{":
         kind = "not an object" if text[start] not in '["tfn-0123456789' else _kind_of(text[start])
         message = _problem(text, start, f"the top level is {kind}; cbcfg needs a JSON object {{...}}")
@@ -314,8 +399,8 @@ def parse_document(text: str, keep: Mapping[str, Any] | None = None) -> Document
     end = _skip_ws(text, root.end)
     if end != len(text):
         raise JsonDocError("unexpected text after the closing '}'", text, end)
-    newline = "\r\n" if "\r\n" in text else "\n"
-    return Document(text, root, values, newline)
+    newline = "\r\n" if b"\r\n" in data else "\n"
+    return Document(data, root, values, newline, kept=kept)
 
 
 # --- editing ------------------------------------------------------------------------------------
@@ -337,8 +422,8 @@ class _Style:
     colon: str  # text between a key and its value
 
 
-def _detect_style(document: Document) -> _Style:
-    text, root = document.text, document.root
+def _detect_style(document: Document, text: str) -> _Style:
+    root = document.root
     if document.empty_text or not root.members:
         return _Style(document.newline, "  ", ": ")
     first = root.members[0]
@@ -348,7 +433,7 @@ def _detect_style(document: Document) -> _Style:
         unit = "  "
     _, key_end = json.decoder.scanstring(text, first.key_start + 1)  # type: ignore[attr-defined]
     colon = text[key_end : first.value_start]
-    if "\n" in lead or "\n" not in text[root.start : root.end]:  # a one-line object, even with a final newline
+    if "\n" in lead or text.find("\n", root.start, root.end) < 0:  # a one-line object, even with a final newline
         return _Style(document.newline, unit, colon or ": ")
     return _Style(document.newline, unit or "  ", colon or ": ")
 
@@ -357,13 +442,24 @@ def render_value(value: Any, style: _Style, indent: str) -> str:
     """JSON text for a value written at an object member whose line starts with ``indent``."""
     if not style.unit or not isinstance(value, dict | list) or not value:
         separators = (",", style.colon) if not style.unit else (", ", style.colon)
-        return json.dumps(value, ensure_ascii=False, separators=separators)
-    rendered = json.dumps(value, ensure_ascii=False, indent=style.unit, separators=(",", style.colon))
+        return _dumps(value, separators=separators)
+    rendered = _dumps(value, indent=style.unit, separators=(",", style.colon))
     return rendered.replace("\n", style.newline + indent)
 
 
+def _dumps(value: Any, **options: Any) -> str:
+    """JSON text with non-ASCII as is, unless it holds a lone surrogate (not UTF-8): then escaped."""
+    rendered = json.dumps(value, ensure_ascii=False, **options)
+    if not rendered.isascii():
+        try:
+            rendered.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(value, **options)
+    return rendered
+
+
 def _member_text(key: str, value: Any, style: _Style, indent: str) -> str:
-    return json.dumps(key, ensure_ascii=False) + style.colon + render_value(value, style, indent)
+    return _dumps(key) + style.colon + render_value(value, style, indent)
 
 
 def _nest(edits: Iterable[tuple[tuple[str, ...], Edit]]) -> dict[str, list[tuple[tuple[str, ...], Edit]]]:
@@ -599,47 +695,88 @@ def apply_edits(
     prune: Iterable[str] = (),
     order: Iterable[str] = (),
     anchors: Iterable[str] = (),
-) -> str:
-    """The document's text with ``edits`` applied; untouched bytes are kept exactly.
+) -> bytes:
+    """The document's bytes with ``edits`` applied; untouched bytes are kept exactly.
 
     ``prune`` names objects cbcfg created: they are removed when edits leave them empty.
     ``order``: every pointer cbcfg owns, in the profile's order (where new members are placed).
     ``anchors``: the members cbcfg added earlier (created objects and keys): new members are placed
     among these by ``order``, never among the file's own.
     """
+    return edit_document(document, edits, prune, order, anchors).data
+
+
+@dataclass(frozen=True)
+class Merged:
+    """Edited bytes, and where in them the values of top-level members copied untouched lie:
+    (key, start, end) each, values already validated in the document they came from."""
+
+    data: bytes
+    verbatim: tuple[tuple[str, int, int], ...] = ()
+
+
+def edit_document(
+    document: Document,
+    edits: Iterable[Edit],
+    prune: Iterable[str] = (),
+    order: Iterable[str] = (),
+    anchors: Iterable[str] = (),
+) -> Merged:
+    """``apply_edits``, saying which top-level values were copied untouched (``check_merged``)."""
     paths = [(pointer_to_path(edit.pointer), edit) for edit in edits]
     if any(not path for path, _ in paths):
         raise ValueError("cbcfg never replaces a whole document")
-    style = _detect_style(document)
-    text = document.text
     if document.empty_text:
         present, value = _build_value(paths)
-        return json.dumps(value if present else {}, ensure_ascii=False, indent=2) + "\n"
+        return Merged((_dumps(value if present else {}, indent=2) + "\n").encode("utf-8"))
+    text = document.data.decode("latin-1")  # the view, dropped before the result is built
+    style = _detect_style(document, text)
     root = document.root
     ordered = [pointer_to_path(pointer) for pointer in order]
     new_root = _edit_object(text, root, "", paths, frozenset(prune), style, "", ordered, frozenset(anchors))
-    return _assemble(text, [(0, root.start), *new_root, (root.end, len(text))])
-
-
-# A piece of an edited document: new text, or a (start, end) span of the original text kept as is.
-Piece = str | tuple[int, int]
-# Big enough that, where CPython cannot append in place (under a tracer), the copies stay few.
-_CHUNK = 1 << 22
-
-
-def _assemble(text: str, pieces: list[Piece]) -> str:
-    """The pieces as one string, without first copying the kept spans: CPython grows the only
-    reference to a string in place on ``+=``, so a 50 MB document costs its text and the result."""
-    result = ""
-    for piece in pieces:
+    del text
+    untouched = {(member.key_start, member.value_end): member for member in root.members}
+    kept = memoryview(document.data)
+    buffers: list[memoryview | bytes] = []
+    verbatim: list[tuple[str, int, int]] = []
+    at = 0
+    for piece in [(0, root.start), *new_root, (root.end, len(document.data))]:
         if isinstance(piece, str):
-            result += piece
+            buffers.append(piece.encode("utf-8"))
+        else:
+            buffers.append(kept[piece[0] : piece[1]])
+            member = untouched.get(piece)
+            if member is not None:
+                start = at + member.value_start - member.key_start
+                verbatim.append((member.key, start, at + member.value_end - member.key_start))
+        at += len(buffers[-1])
+    # One allocation: bytes.join takes the kept spans as memoryview slices, not copies.
+    return Merged(b"".join(buffers), tuple(verbatim))
+
+
+# A piece of an edited document: new text, or a (start, end) span of the original bytes kept as is.
+# Text taken from the view is only ever whitespace and commas (ASCII): UTF-8 like all new text.
+Piece = str | tuple[int, int]
+
+
+def check_merged(merged: Merged, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Parse edited bytes as ``parse_document`` would and return the top-level values in ``keep``,
+    without a view of the whole: each top-level value copied untouched (valid where it came from,
+    and a JSON value is valid whatever surrounds it) stands in as ``0``, unless it is to be kept."""
+    if keep is None or not merged.verbatim:
+        return parse_document(merged.data, keep).values
+    data = memoryview(merged.data)
+    skeleton: list[memoryview | bytes] = []
+    at = 0
+    for key, start, end in merged.verbatim:
+        if key in keep:
             continue
-        for at in range(piece[0], piece[1], _CHUNK):
-            result += text[at : min(at + _CHUNK, piece[1])]
-    return result
+        skeleton += [data[at:start], b"0"]
+        at = end
+    skeleton.append(data[at:])
+    return parse_document(b"".join(skeleton), keep).values
 
 
-def new_document_text(value: Mapping[str, Any]) -> str:
-    """Text for a file cbcfg creates: two-space indentation and a trailing newline, like Claude."""
-    return json.dumps(with_lists(dict(value)), ensure_ascii=False, indent=2) + "\n"
+def new_document_text(value: Mapping[str, Any]) -> bytes:
+    """The bytes of a file cbcfg creates: two-space indentation and a trailing newline, like Claude."""
+    return (_dumps(with_lists(dict(value)), indent=2) + "\n").encode("utf-8")

@@ -129,7 +129,7 @@ class Printer:
             if self.stream is sys.stdout:
                 stdout_closed()
 
-    def diff(self, before: str | None, after: str | None, label: str) -> None:
+    def diff(self, before: bytes | str | None, after: bytes | str | None, label: str) -> None:
         lines = unified_diff(before, after, label)
         colour = is_terminal(self.stream)
         for line in lines:
@@ -169,14 +169,14 @@ class Printer:
             write(self.stream, "".join(line.rstrip() + "\n" for line in text.getvalue().splitlines()))
 
 
-def unified_diff(before: str | None, after: str | None, label: str) -> list[str]:
+def unified_diff(before: bytes | str | None, after: bytes | str | None, label: str) -> list[str]:
     from .textdiff import unified_diff as diff_lines  # difflib's output, in time for a 50 MB file
 
     return [
         clean(line)
         for line in diff_lines(
-            before or "",
-            after or "",
+            before or b"",
+            after or b"",
             fromfile=f"{label} (now)" if before is not None else "/dev/null",
             tofile=f"{label} (after)" if after is not None else "/dev/null",
         )

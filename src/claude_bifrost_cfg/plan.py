@@ -1,6 +1,6 @@
 """The plan: a three-way merge of (what cbcfg wrote last time, what is on disk, what the profile wants).
 
-Pure: documents and records in, new text and a list of changes out.
+Pure: documents and records in, new bytes and a list of changes out.
 - set what is wanted, and restore what cbcfg set and the user deleted;
 - leave a value the user changed since cbcfg set it (drift), unless forced;
 - remove what cbcfg set before and no longer wants, unless the user changed it since (drift);
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .jsondoc import Document, Edit, apply_edits, get_at, new_document_text, path_to_pointer, pointer_to_path
+from .jsondoc import Document, Edit, Merged, edit_document, get_at, new_document_text, path_to_pointer, pointer_to_path
 from .records import Record as Record  # re-exported: layers.py and checks/ import it from here
 
 Action = Literal["add", "replace", "remove"]
@@ -45,13 +45,19 @@ class Drift:
 @dataclass(frozen=True)
 class FilePlan:
     target: str
-    before: str | None  # None: the file does not exist
-    after: str | None
+    before: bytes | None  # the file's bytes; None: the file does not exist
+    after: bytes | None
     changes: tuple[Change, ...]
     drift: tuple[Drift, ...]
     record: Record
     notes: tuple[str, ...] = field(default=())
     restored: tuple[str, ...] = ()  # owned keys the user deleted, set again
+    verbatim: tuple[tuple[str, int, int], ...] = ()  # top-level values of ``after`` copied from ``before``
+
+    @property
+    def merged(self) -> Merged | None:
+        """``after`` for jsondoc.check_merged (which need not scan what was copied untouched)."""
+        return Merged(self.after, self.verbatim) if self.after is not None else None
 
     @property
     def changed(self) -> bool:
@@ -81,7 +87,7 @@ def plan_file(
 ) -> FilePlan:
     """Plan one file. ``values`` are the document's decoded top-level members that ``wanted`` and
     ``previous`` reach (the rest of a huge file is never decoded)."""
-    before = document.text if document is not None else None
+    before = document.data if document is not None else None
     earlier = dict(previous.owned) if previous is not None and document is not None else {}
     digests: dict[str, str] = {}  # what the new record keeps: pointer -> digest
     restored: list[str] = []
@@ -125,6 +131,7 @@ def plan_file(
             drift.append(Drift(pointer, "changed since cbcfg set it and no longer wanted; left alone"))
             digests[pointer] = was
 
+    verbatim: tuple[tuple[str, int, int], ...] = ()
     if not edits:
         after = before
     elif document is None:
@@ -139,11 +146,14 @@ def plan_file(
             node[parts[-1]] = edit.value
         after = new_document_text(tree)
     else:
-        after = apply_edits(document, edits, prune=containers, order=wanted, anchors=containers | created)
+        merged = edit_document(document, edits, prune=containers, order=wanted, anchors=containers | created)
+        after, verbatim = merged.data, merged.verbatim
     kept_containers = tuple(sorted(c for c in containers if any(p.startswith(c + "/") for p in digests)))
     record = Record(target, profile, digests, kept_containers, tuple(sorted(p for p in created if p in digests)))
     said = tuple(f"restored: {pointer} deleted since cbcfg set it" for pointer in restored)
-    return FilePlan(target, before, after, tuple(changes), tuple(drift), record, (*said, *notes), tuple(restored))
+    return FilePlan(
+        target, before, after, tuple(changes), tuple(drift), record, (*said, *notes), tuple(restored), verbatim
+    )
 
 
 def top_level_keys(*pointer_sets: Mapping[str, Any]) -> dict[str, None]:

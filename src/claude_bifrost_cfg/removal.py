@@ -82,7 +82,7 @@ def created_by_cbcfg(sets: Sequence[BackupSet], path: str) -> bool:
     return created
 
 
-def _nothing_left(text: str | None) -> bool:
+def _nothing_left(text: bytes | None) -> bool:
     if text is None or not text.strip():
         return True
     try:

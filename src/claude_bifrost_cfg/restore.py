@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from .backups import ABSENT, BackedUpFile, BackupSet, backup_copy, completed_sets, content_digest
 from .errors import BadFileError
-from .fsio import OnWait, Snapshot, decode_text, read_snapshot
-from .jsondoc import Edit, JsonDocError, apply_edits, get_at, parse_document
+from .fsio import OnWait, Snapshot, read_snapshot
+from .jsondoc import Edit, JsonDocError, NotUtf8Error, apply_edits, get_at, parse_document
 from .layout import Layout, display_path
 from .plan import Drift, digest, top_level_keys
 from .records import Record
@@ -36,8 +36,8 @@ class Restored:
     shown: str
     target: str
     outcome: Outcome
-    before: str | None
-    after: str | None
+    before: bytes | str | None  # the file's bytes (shown as a diff, never decoded whole)
+    after: bytes | str | None
     drift: tuple[Drift, ...] = ()
 
 
@@ -49,16 +49,12 @@ class Undo:
     result: Restored
 
 
-def _text(data: bytes | str | None) -> str | None:
-    if data is None or isinstance(data, str):
-        return data
-    return data.decode("utf-8", errors="replace")
-
-
 def _values(data: bytes, shown: str, pointers: Mapping[str, str]) -> tuple[Any, Any]:
     """The document and the decoded top-level members ``pointers`` reach."""
     try:
-        document = parse_document(decode_text(data, shown), top_level_keys(pointers))
+        document = parse_document(data, top_level_keys(pointers))
+    except NotUtf8Error as exc:
+        raise BadFileError(f"{shown}: {exc}", "save the file as UTF-8") from None
     except JsonDocError as exc:
         raise BadFileError(f"{shown}: {exc}", "fix the JSON (or move the file away), then roll back again") from None
     return document, document.values
@@ -198,7 +194,7 @@ def plan_undo(
             if changed
             else {},
         )
-        result = Restored(entry.path, shown, entry.target, outcome, _text(snapshot.data), _text(after), tuple(drift))
+        result = Restored(entry.path, shown, entry.target, outcome, snapshot.data, after, tuple(drift))
         undos.append(Undo(write, result))
     return undos
 

@@ -1,4 +1,4 @@
-"""A unified diff of two texts that differ in a few places, in time proportional to what changed.
+"""A unified diff of two files (UTF-8 bytes) that differ in a few places, in time proportional to what changed.
 
 difflib compares whole line lists: on a 50 MB ``~/.claude.json`` where cbcfg changed one member
 that is half a minute and two copies of the file as lists. The texts cbcfg diffs share everything
@@ -16,16 +16,18 @@ from collections.abc import Iterator
 WHOLE_BELOW = 1 << 20
 CONTEXT = 3  # difflib's default, what every hunk shows around a change
 _STEP = 1 << 20
-# What str.splitlines() ends a line at ("\r\n" counts once): line numbers must agree with it.
-_BREAKS = ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+# What str.splitlines() ends a line at ("\r\n" counts once), in UTF-8: line numbers must agree with it.
+_BREAKS = tuple(c.encode("utf-8") for c in ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"))
 _HUNK = re.compile(r"@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@")
 
 
-def unified_diff(old: str, new: str, fromfile: str, tofile: str) -> Iterator[str]:
+def unified_diff(old: bytes | str, new: bytes | str, fromfile: str, tofile: str) -> Iterator[str]:
     """What ``difflib.unified_diff(old.splitlines(), new.splitlines(), fromfile, tofile, lineterm="")``
-    yields (the same hunks on texts under WHOLE_BELOW; on larger ones, hunks over the same lines)."""
+    yields on the texts (the same hunks on texts under WHOLE_BELOW; on larger ones, hunks over the
+    same lines). Bytes are UTF-8; only the lines around the changes are ever decoded."""
+    old, new = _as_bytes(old), _as_bytes(new)
     if len(old) < WHOLE_BELOW and len(new) < WHOLE_BELOW:
-        yield from difflib.unified_diff(old.splitlines(), new.splitlines(), fromfile, tofile, lineterm="")
+        yield from difflib.unified_diff(_lines(old), _lines(new), fromfile, tofile, lineterm="")
         return
     head = _common_prefix(old, new)
     if head == len(old) == len(new):
@@ -35,14 +37,24 @@ def unified_diff(old: str, new: str, fromfile: str, tofile: str) -> Iterator[str
     old_end = _end_of_lines_after(old, len(old) - tail, CONTEXT + 1)
     new_end = old_end - len(old) + len(new)  # the tail is the same text in both
     offset = _count_lines(old, start)
-    window = difflib.unified_diff(
-        old[start:old_end].splitlines(), new[start:new_end].splitlines(), fromfile, tofile, lineterm=""
-    )
+    window = difflib.unified_diff(_lines(old[start:old_end]), _lines(new[start:new_end]), fromfile, tofile, lineterm="")
     for line in window:
         yield _shift_hunk(line, offset) if line.startswith("@@") else line
 
 
-def _common_prefix(a: str, b: str) -> int:
+def _as_bytes(text: bytes | str) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+
+
+def _lines(data: bytes) -> list[str]:
+    """str.splitlines() of the text (lines start after a "\\n": a window is whole characters)."""
+    try:
+        return data.decode("utf-8", "surrogatepass").splitlines()
+    except UnicodeDecodeError:  # a file on disk that is not UTF-8 (rollback shows it as it is)
+        return data.decode("utf-8", "replace").splitlines()
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
     limit = min(len(a), len(b))
     low = 0
     while low < limit:
@@ -63,8 +75,8 @@ def _common_prefix(a: str, b: str) -> int:
     return low
 
 
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """Length of the common tail, at most ``limit`` characters."""
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    """Length of the common tail, at most ``limit`` bytes."""
     size = 0
     while size < limit:
         grown = min(size + _STEP, limit)
@@ -84,29 +96,28 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return size
 
 
-def _start_of_lines_before(text: str, pos: int, lines: int) -> int:
+def _start_of_lines_before(text: bytes, pos: int, lines: int) -> int:
     """Just after the ``lines``-th "\\n" before ``pos`` (0 if there are fewer)."""
     for _ in range(lines):
-        pos = text.rfind("\n", 0, pos)
+        pos = text.rfind(b"\n", 0, pos)
         if pos < 0:
             return 0
     return pos + 1
 
 
-def _end_of_lines_after(text: str, pos: int, lines: int) -> int:
+def _end_of_lines_after(text: bytes, pos: int, lines: int) -> int:
     """Just after the ``lines``-th "\\n" at or after ``pos`` (the end if there are fewer)."""
     for _ in range(lines):
-        found = text.find("\n", pos)
+        found = text.find(b"\n", pos)
         if found < 0:
             return len(text)
         pos = found + 1
     return pos
 
 
-def _count_lines(text: str, end: int) -> int:
+def _count_lines(text: bytes, end: int) -> int:
     """How many lines str.splitlines() finds in ``text[:end]``, which ends just after a "\\n"."""
-    breaks = (b for b in _BREAKS if b.isascii() or not text.isascii())
-    return sum(text.count(b, 0, end) for b in breaks) - text.count("\r\n", 0, end)
+    return sum(text.count(b, 0, end) for b in _BREAKS) - text.count(b"\r\n", 0, end)
 
 
 def _shift_hunk(line: str, offset: int) -> str:

@@ -83,7 +83,7 @@ def run(ctx: LocalContext) -> list[CheckResult]:
             if snapshot.data is None:
                 continue
             keep = {"env": None, "mcpServers": None, "inferenceGatewayApiKey": None}
-            document = parse_document(snapshot.data.decode("utf-8"), keep).values
+            document = parse_document(snapshot.data, keep).values  # bytes: no 4-byte str of a big file
         except (Exception, JsonDocError):  # unreadable files are the files check's to report
             continue
         if not holds_literal_key(document):
