@@ -101,16 +101,6 @@ def _holds(handle: BinaryIO, known: bytes) -> bool:
     return at == len(known)
 
 
-def decode_text(data: bytes, shown: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise BadFileError(
-            f"{shown}: line {line}: not valid UTF-8 (byte {exc.start})", "save the file as UTF-8"
-        ) from None
-
-
 def _owner_for_new(folder: Path) -> tuple[int, int] | None:
     """Running as root for another user's home: new files belong to whoever owns the folder."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:

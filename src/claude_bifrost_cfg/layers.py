@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadFileError
-from .fsio import decode_text, read_snapshot
+from .fsio import read_snapshot
 from .jsondoc import JsonDocError, parse_document
 from .layout import Layout, display_path
 from .plan import Record, digest
@@ -93,7 +93,7 @@ def _read_layer(name: str, path: Path, home: Path, source: str | None = None) ->
         snapshot = read_snapshot(path, shown)
         if snapshot.data is None:
             return Layer(name, path, shown, {}, False, source=source)
-        document = parse_document(decode_text(snapshot.data, shown))
+        document = parse_document(snapshot.data)
     except BadFileError as exc:
         return Layer(name, path, shown, {}, True, exc.message, source=source)
     except JsonDocError as exc:

@@ -123,7 +123,7 @@ def _set(effective: Mapping[str, Any], key: str) -> bool:
 
 def _read_mcp(layout: Layout, imported: Imported) -> None:
     """An MCP entry pointing at the gateway's /mcp, in each MCP file (its name becomes [mcp] name)."""
-    from .fsio import decode_text, read_snapshot
+    from .fsio import read_snapshot
     from .jsondoc import JsonDocError, parse_document
     from .layout import display_path
     from .targets import get_target
@@ -136,7 +136,7 @@ def _read_mcp(layout: Layout, imported: Imported) -> None:
             snapshot = read_snapshot(path, shown)
             if snapshot.data is None:
                 continue
-            servers = parse_document(decode_text(snapshot.data, shown), {"mcpServers": None}).values.get("mcpServers")
+            servers = parse_document(snapshot.data, {"mcpServers": None}).values.get("mcpServers")
         except (BadFileError, JsonDocError) as exc:
             imported.notes.append(f"{shown}: not read ({getattr(exc, 'message', exc)})")
             continue
