@@ -683,23 +683,63 @@ def test_the_key_in_an_mcp_entry_is_kept_by_an_apply_without_a_key(
     assert switched.request.source.key == KEY
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: a killed run's records are lost once its file changes")
-def test_a_file_changed_after_a_killed_apply_keeps_what_cbcfg_owns(clean_env: None, tmp_path: Path) -> None:
-    """cbcfg killed after writing ~/.claude.json but before saving its records, then Claude Code
-    rewrites the file (as it does all the time): the next run no longer knows the team entry is
-    cbcfg's, so switching back leaves it (and the key in it) where no profile puts it."""
+def killed_team_apply(tmp_path: Path, fault: str) -> tuple[Product, Any]:
+    """``local`` applied to ~/.claude.json, then ``team`` killed at ``fault``; returns the product
+    and a function that makes a request for that file alone."""
     product = Product(tmp_path / "machine")
     layout, found = product.layout, sources(product.layout, product.profiles_dir)
-    apply_profile(build_request("local", layout, found, key=KEY, targets=["code-mcp"]))
-    product.request = lambda profile, key, remove_key=False, need_key=True: build_request(  # type: ignore[method-assign]
-        profile, layout, found, key=key, targets=["code-mcp"], need_key=need_key, remove_key=remove_key
-    )
-    assert product.killed_apply("team", KEY, "kill:before-records") == 137
+
+    def request(profile: str, key: str | None, remove_key: bool = False, need_key: bool = True) -> Any:
+        return build_request(
+            profile, layout, found, key=key, targets=["code-mcp"], need_key=need_key, remove_key=remove_key
+        )
+
+    apply_profile(request("local", KEY))
+    product.request = request  # type: ignore[method-assign]
+    assert product.killed_apply("team", KEY, fault) == 137
+    return product, request
+
+
+def claude_rewrites_claude_json(layout: Layout, change: Any = None) -> None:
     claude = json.loads(layout.claude_json.read_text())
     claude["numStartups"] = 7
+    if change is not None:
+        change(claude)
     layout.claude_json.write_text(json.dumps(claude, indent=2))
-    apply_profile(build_request("local", layout, found, key=KEY, targets=["code-mcp"]))
-    assert "team-gateway" not in json.loads(layout.claude_json.read_text())["mcpServers"]
+
+
+def test_a_file_changed_after_a_killed_apply_keeps_what_cbcfg_owns(clean_env: None, tmp_path: Path) -> None:
+    """cbcfg killed after writing ~/.claude.json but before saving its records, then Claude Code
+    rewrites the file (as it does all the time): the next run no longer knew the team entry is
+    cbcfg's, so switching back left it (and the key in it) where no profile puts it."""
+    product, request = killed_team_apply(tmp_path, "kill:before-records")
+    claude_rewrites_claude_json(product.layout)
+    apply_profile(request("local", KEY))
+    servers = json.loads(product.layout.claude_json.read_text())["mcpServers"]
+    assert "team-gateway" not in servers and "bifrost" in servers
+
+
+def test_a_killed_apply_never_claims_a_value_changed_after_it(clean_env: None, tmp_path: Path) -> None:
+    """The killed run's write reached the file, then the user changed its entry: still cbcfg's
+    key, so the user's value is drift (left alone and reported), never taken as cbcfg's own."""
+    product, request = killed_team_apply(tmp_path, "kill:before-records")
+    mine = {"type": "http", "url": "https://mine.example.com/mcp"}
+    claude_rewrites_claude_json(product.layout, lambda doc: doc["mcpServers"].update({"team-gateway": mine}))
+    result = apply_profile(request("local", KEY))
+    assert json.loads(product.layout.claude_json.read_text())["mcpServers"]["team-gateway"] == mine
+    assert [d.pointer for item in result.planned for d in item.plan.drift] == ["/mcpServers/team-gateway"]
+
+
+def test_an_apply_killed_before_it_wrote_claims_nothing(clean_env: None, tmp_path: Path) -> None:
+    """Killed before it replaced ~/.claude.json, which Claude then rewrote and the user edited: the
+    file never held what the killed run meant to write, so the records stay those of ``local``
+    (the user's change to cbcfg's entry is drift, not overwritten)."""
+    product, request = killed_team_apply(tmp_path, "kill:before-replace:.claude.json")
+    mine = {"type": "http", "url": "https://mine.example.com/mcp"}
+    claude_rewrites_claude_json(product.layout, lambda doc: doc["mcpServers"].update({"bifrost": mine}))
+    result = apply_profile(request("local", KEY))
+    assert json.loads(product.layout.claude_json.read_text())["mcpServers"]["bifrost"] == mine
+    assert [d.pointer for item in result.planned for d in item.plan.drift] == ["/mcpServers/bifrost"]
 
 
 def test_a_users_value_a_rollback_put_back_stays_theirs(clean_env: None, tmp_path: Path) -> None:
