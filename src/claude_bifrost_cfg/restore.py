@@ -25,7 +25,7 @@ from .layout import Layout, display_path
 from .plan import Drift, digest, top_level_keys
 from .records import Record
 from .targets import ALL
-from .transaction import FileWrite, Guarded, load_records, run_transaction
+from .transaction import FileWrite, Guarded, landed_writes, load_records, run_transaction
 
 Outcome = Literal["restored", "removed", "unchanged"]
 
@@ -73,34 +73,36 @@ def _undo_keys(
     force: bool,
     shown: str,
 ) -> tuple[bytes | str | None, list[str], list[Drift]]:
-    """cbcfg's keys undone in the file as it is now: (new text, pointers undone, drift)."""
+    """cbcfg's keys undone in the file as it is now: (new text, keys already as they were by another
+    hand than cbcfg's, drift)."""
     if snapshot.data is None:
         return None, [], [Drift(pointer, "the file was removed since; left alone") for pointer in wrote]
     document, now = _values(snapshot.data, shown, wrote)
     old: Any = _values(then, shown, wrote)[1] if then is not None else {}
-    edits, undone, drift = [], [], []
+    edits, theirs, drift = [], [], []
     for pointer, digest_written in wrote.items():
         found_now, value_now = get_at(now, pointer)
         found_then, value_then = get_at(old, pointer)
         digest_now = digest(value_now) if found_now else ABSENT
         if digest_now == (digest(value_then) if found_then else ABSENT):
+            if digest_now != digest_written:
+                theirs.append(pointer)  # the user's doing (a key deleted since): not the rollback's to claim
             continue  # already as it was
         if digest_now != digest_written and not force:
             how = "changed" if found_now else "removed"
             drift.append(Drift(pointer, f"{how} since cbcfg set it; left alone"))
             continue
         edits.append(Edit(pointer, value_then) if found_then else Edit(pointer, remove=True))
-        undone.append(pointer)
     if not edits:
-        return snapshot.data, [], drift
+        return snapshot.data, theirs, drift
     created = written.containers if written is not None else ()
     try:
         text = apply_edits(document, edits, prune=created, order=list(wrote), anchors=created)
     except JsonDocError as exc:
         raise BadFileError(f"{shown}: {exc}", "fix or remove that key by hand, then roll back again") from None
     if not entry.existed and not drift and parse_document(text).values == {}:
-        return None, undone, drift  # nothing but cbcfg's keys was in the file it created
-    return text, undone, drift
+        return None, theirs, drift  # nothing but cbcfg's keys was in the file it created
+    return text, theirs, drift
 
 
 def _record_after(
@@ -157,6 +159,7 @@ def plan_undo(
         written = chain[-1].digests_after.get(entry.path)
         wrote = _last_written(chain, entry.path)
         drift: list[Drift] = []
+        theirs: list[str] = []
         mode = None
         now = content_digest(snapshot.data)
         whole = (
@@ -172,7 +175,7 @@ def plan_undo(
             after = snapshot.data
             drift = [Drift("", "the file changed since this set was written; left alone (restore it by hand)")]
         else:
-            after, _, drift = _undo_keys(entry, snapshot, then, wrote, records.get(entry.path), force, shown)
+            after, theirs, drift = _undo_keys(entry, snapshot, then, wrote, records.get(entry.path), force, shown)
         changed = (after is None) != (snapshot.data is None) or (
             after is not None and snapshot.data is not None and _bytes(after) != snapshot.data
         )
@@ -193,7 +196,10 @@ def plan_undo(
             secret=False,
             readable_by_all=target is not None and target.readable_by_all,
             wrote=_old_digests(
-                then, wrote, _left(drift, then, wrote, backup.records_before.get(entry.path), shown), shown
+                then,
+                wrote,
+                _left(drift, then, wrote, backup.records_before.get(entry.path), shown) | set(theirs),
+                shown,
             )
             if changed
             else {},
@@ -244,7 +250,7 @@ def _claude_lock(name: str) -> bool:
 
 def plan_restore(layout: Layout, backup: BackupSet, force: bool = False) -> list[Restored]:
     """What rolling back ``backup`` would do to each file (reads only): the preview."""
-    later = completed_sets(layout.state_dir, newer_than=backup.id)
+    later = completed_sets(layout.state_dir, newer_than=backup.id, landed=landed_writes(layout.state_dir))
     return [undo.result for undo in plan_undo(layout, backup, load_records(layout.state_dir), later, force)]
 
 
@@ -260,7 +266,8 @@ def restore_backup_set(
     results: list[Restored] = []
 
     def plan(records: Mapping[str, Record]) -> list[FileWrite]:
-        undos = plan_undo(layout, backup, records, completed_sets(layout.state_dir, newer_than=backup.id), force)
+        later = completed_sets(layout.state_dir, newer_than=backup.id, landed=landed_writes(layout.state_dir))
+        undos = plan_undo(layout, backup, records, later, force)
         results[:] = [undo.result for undo in undos]
         return [undo.write for undo in undos]
 
