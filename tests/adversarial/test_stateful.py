@@ -317,7 +317,6 @@ class Lifecycle(RuleBasedStateMachine):
         self.profile: str | None = None
         self.counter = 0
         self.killed = False  # the last cbcfg run was killed: its temp files may still be there
-        self.killed_sets: set[str] = set()  # killed applies' sets, not undone yet
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -361,9 +360,6 @@ class Lifecycle(RuleBasedStateMachine):
     def document(self, target: str) -> dict[str, Any]:
         return load(self.disk(target)) or {}
 
-    def after_a_kill(self) -> bool:
-        return self.killed or any(applied.set_id in self.killed_sets for applied in self.history)
-
     def value_of(self, target: str, pointer: str) -> Any:
         owned = self.state[target].get(pointer)
         return ABSENT if owned is None else owned.value
@@ -393,7 +389,6 @@ class Lifecycle(RuleBasedStateMachine):
         via_cli=st.booleans(),
     )
     def apply(self, profile: str, key: str | None, force: bool, remove_key: bool, via_cli: bool) -> None:
-        self.killed = False
         if remove_key:
             key = None
         candidates: set[str | None] = {key} if key or remove_key else set(self.keys_in_place()) or {None}
@@ -406,7 +401,8 @@ class Lifecycle(RuleBasedStateMachine):
         except (CbcfgError, CliRefused) as exc:
             assert refused, f"apply {profile} refused: {exc}"
             assert {t: self.disk(t) for t in TARGETS} == disk_before, "a refused apply wrote"
-            return
+            return  # refused up front: a killed run's temp files are still there
+        self.killed = False
         assert not refused, f"apply {profile} without a key went ahead (none was in place)"
         matching = [
             expected
@@ -455,7 +451,6 @@ class Lifecycle(RuleBasedStateMachine):
         assert len(new_sets) <= 1
         if new_sets:
             self.history.append(Applied(new_sets[0], before_state))
-            self.killed_sets.add(new_sets[0])
         self.profile = profile
 
     @rule(via_cli=st.booleans())
@@ -489,10 +484,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     # --- steps: the user and Claude ----------------------------------------------------------------
 
-    # No other writer while a killed apply is in the history not undone: two known defects
-    # (test_a_file_changed_after_a_killed_apply_keeps_what_cbcfg_owns, and a rollback past a killed
-    # set restores a key the user deleted after the killed run wrote it; see the report of issue 12).
-    @precondition(lambda self: self.present() and not self.after_a_kill())
+    @precondition(lambda self: self.present())
     @rule(index=st.integers(0, 30), delete=st.booleans(), style=st.integers(0, 3))
     def user_changes_owned_key(self, index: int, delete: bool, style: int) -> None:
         target, pointer = self.present()[index % len(self.present())]
@@ -507,7 +499,6 @@ class Lifecycle(RuleBasedStateMachine):
             self.state[target][pointer] = Owned(value, "user")
         self.user_write(target, document, style)
 
-    @precondition(lambda self: not self.after_a_kill())
     @rule(file=st.sampled_from(TARGETS), where=st.sampled_from(["top", "env", "mcp"]), style=st.integers(0, 3))
     def user_adds_own_key(self, file: str, where: str, style: int) -> None:
         document = self.document(file)
@@ -518,7 +509,7 @@ class Lifecycle(RuleBasedStateMachine):
         set_at(document, pointer, value)
         self.user_write(file, document, style)
 
-    @precondition(lambda self: any(self.disk(t) is not None for t in TARGETS) and not self.after_a_kill())
+    @precondition(lambda self: any(self.disk(t) is not None for t in TARGETS))
     @rule(file=st.sampled_from(TARGETS), rotate=st.integers(0, 5), style=st.integers(0, 3), adds=st.booleans())
     def claude_rewrites(self, file: str, rotate: int, style: int, adds: bool) -> None:
         """Claude Code saves the file its own way: members in its order, its own keys, its format."""
