@@ -213,7 +213,8 @@ def _left(
     drift: Sequence[Drift], then: bytes | None, wrote: Mapping[str, str] | None, before: Record | None, shown: str
 ) -> set[str]:
     """Keys the rollback does not claim as cbcfg's: drift, and values put back that were the user's
-    (not as cbcfg had set them), so that a later rollback leaves them alone."""
+    (not as cbcfg had set them, or a key cbcfg had set and the user deleted), so that a later
+    rollback leaves them alone."""
     left = {item.pointer for item in drift}
     if not wrote or then is None:
         return left
@@ -221,7 +222,7 @@ def _left(
     owned = before.owned if before is not None else {}
     for pointer in wrote:
         found, value = get_at(old, pointer)
-        if found and owned.get(pointer) != digest(value):
+        if (found and owned.get(pointer) != digest(value)) or (not found and pointer in owned):
             left.add(pointer)
     return left
 

@@ -81,3 +81,21 @@ def test_walking_back_keeps_a_key_deleted_after_the_newest_apply(scratch: Scratc
     env = read_json(scratch.settings)["env"]
     assert PIN not in env
     assert "ANTHROPIC_DEFAULT_OPUS_MODEL" in env
+
+
+def test_a_key_deleted_before_an_apply_restored_it_stays_deleted_as_rollbacks_walk_back(scratch: Scratch) -> None:
+    """Found by the stateful test: the user deletes a key cbcfg set, the next apply restores it, and
+    rolling that apply back removes it again (as the user had left it). The rollback before it must
+    not take that removal for cbcfg's own write and put an older value back."""
+    write(scratch.settings, '{\n  "env": {"FOO": "1"}\n}\n')
+    url = ("--gateway-url", "https://bifrost.example.com")
+    assert scratch.cbcfg("apply", "local", *url, "-t", "code", "--yes", key=KEY).exit_code == 0
+    apply(scratch, "local")  # the base URL now localhost
+    document = read_json(scratch.settings)
+    del document["env"]["ANTHROPIC_BASE_URL"]
+    scratch.settings.write_text(json.dumps(document, indent=2) + "\n")
+    apply(scratch, "bedrock")  # restores the deleted base URL (localhost)
+    assert rollback(scratch) == []  # bedrock's: the base URL goes again, as the user had left it
+    assert "ANTHROPIC_BASE_URL" not in read_json(scratch.settings)["env"]
+    assert rollback(scratch) == ["/env/ANTHROPIC_BASE_URL"]  # the second local apply's: left deleted
+    assert "ANTHROPIC_BASE_URL" not in read_json(scratch.settings)["env"]
