@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,13 +94,16 @@ def recover(state_dir: Path) -> Recovered:
         for path in backup.digests_after:
             if path not in backup.records_after:
                 continue
-            if _write_reached(state_dir, backup, path, _found_next(state_dir, killed[index + 1 :], path)):
+            found = _found_next(state_dir, killed[index + 1 :], path)
+            wrote_it, changed = _write_reached(state_dir, backup, path, found)
+            if wrote_it:
                 reached.add(path)
-                record = backup.records_after[path]
-                if record is None:
-                    records.pop(path, None)
-                else:
-                    records[path] = record
+            pending, previous = backup.records_after[path], records.get(path)
+            record = _keeping(pending, previous, changed) if wrote_it else _keeping(previous, pending, changed)
+            if record is None:
+                records.pop(path, None)
+            else:
+                records[path] = record
         landed[backup.id] = frozenset(reached)
     return Recovered(records, landed)
 
@@ -119,32 +122,52 @@ def _found_next(state_dir: Path, later: Sequence[BackupSet], path: str) -> bytes
     return read_snapshot(Path(path), path).data
 
 
-def _write_reached(state_dir: Path, backup: BackupSet, path: str, found: bytes | None) -> bool:
+def _write_reached(state_dir: Path, backup: BackupSet, path: str, found: bytes | None) -> tuple[bool, set[str]]:
     """Whether a killed run's write of ``path`` reached the file, judged on what it held next
-    (``found``). Byte for byte, else (Claude or the user rewrote it since) by the keys the run wrote:
-    it did if one of them holds the value it wrote, or none holds its value from before any more
-    (changed by hand since: left as drift, never taken for the user's)."""
+    (``found``), and the keys it wrote that hold neither its value nor the one from before (changed
+    by hand since). Byte for byte, else (Claude or the user rewrote the file) by the keys it wrote:
+    one that holds the value written says it did, one that holds its value from before says it did
+    not; a key deleted since says little (the user deletes keys), and a changed one nothing."""
     if content_digest(found) == backup.digests_after.get(path):
-        return True
+        return True, set()
     entry = next((item for item in backup.files if item.path == path), None)
     wrote = backup.wrote.get(path)
     if entry is None or not wrote or found is None:
-        return False
+        return False, set()
     try:
         before = backup_copy(state_dir, backup, entry) if entry.existed else None
         if found == before:
-            return False
+            return False, set()
         now = _values(found, path, wrote)
         then = _values(before, path, wrote) if before is not None else {}
     except (BadFileError, JsonDocError):
-        return False  # unreadable: as if it had not (the file is refused until fixed anyway)
-    held_before = False
+        return False, set()  # unreadable: as if it had not (the file is refused until fixed anyway)
+    held: set[tuple[bool, str]] = set()  # (present now, "written" | "before")
+    changed = set()
     for pointer, written in wrote.items():
-        value_now = _value_digest(now, pointer)
+        present, value = get_at(now, pointer)
+        value_now = digest(value) if present else ABSENT
         if value_now == written:
-            return True
-        held_before = held_before or value_now == _value_digest(then, pointer)
-    return not held_before
+            held.add((present, "written"))
+        elif value_now == _value_digest(then, pointer):
+            held.add((present, "before"))
+        elif present:
+            changed.add(pointer)
+    if (True, "written") in held or (True, "before") in held:
+        return (True, "written") in held, changed
+    return (False, "written") in held and (False, "before") not in held, changed
+
+
+def _keeping(record: Record | None, other: Record | None, changed: set[str]) -> Record | None:
+    """``record``, still owning the keys changed by hand that ``other`` owns: whichever way the
+    write went, such a value is drift (left alone, reported), never taken over as nobody's."""
+    adopt = {pointer: other.owned[pointer] for pointer in changed if other is not None and pointer in other.owned}
+    adopt = {pointer: value for pointer, value in adopt.items() if record is None or pointer not in record.owned}
+    if not adopt or other is None:
+        return record
+    if record is None:
+        return Record(other.target, other.profile, adopt)
+    return replace(record, owned={**record.owned, **adopt})
 
 
 def _values(data: bytes, shown: str, pointers: Mapping[str, str]) -> Any:

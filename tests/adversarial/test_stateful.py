@@ -674,18 +674,20 @@ def test_the_key_in_an_mcp_entry_is_kept_by_an_apply_without_a_key(
     assert switched.request.source.key == KEY
 
 
-def killed_team_apply(tmp_path: Path, fault: str) -> tuple[Product, Any]:
-    """``local`` applied to ~/.claude.json, then ``team`` killed at ``fault``; returns the product
-    and a function that makes a request for that file alone."""
+def killed_team_apply(
+    tmp_path: Path, fault: str, target: str = "code-mcp", first: str = "local"
+) -> tuple[Product, Any]:
+    """``first`` applied to ``target``'s file, then ``team`` killed at ``fault``; returns the
+    product and a function that makes a request for that file alone."""
     product = Product(tmp_path / "machine")
     layout, found = product.layout, sources(product.layout, product.profiles_dir)
 
     def request(profile: str, key: str | None, remove_key: bool = False, need_key: bool = True) -> Any:
         return build_request(
-            profile, layout, found, key=key, targets=["code-mcp"], need_key=need_key, remove_key=remove_key
+            profile, layout, found, key=key, targets=[target], need_key=need_key, remove_key=remove_key
         )
 
-    apply_profile(request("local", KEY))
+    apply_profile(request(first, KEY))
     product.request = request  # type: ignore[method-assign]
     assert product.killed_apply("team", KEY, fault) == 137
     return product, request
@@ -731,6 +733,27 @@ def test_an_apply_killed_before_it_wrote_claims_nothing(clean_env: None, tmp_pat
     result = apply_profile(request("local", KEY))
     assert json.loads(product.layout.claude_json.read_text())["mcpServers"]["bifrost"] == mine
     assert [d.pointer for item in result.planned for d in item.plan.drift] == ["/mcpServers/bifrost"]
+
+
+def test_a_key_the_killed_apply_meant_to_remove_and_the_user_deleted_is_no_sign_it_wrote(
+    clean_env: None, tmp_path: Path
+) -> None:
+    """Found by the machine above: ``team`` killed before it wrote settings.json (it would remove
+    the Opus pin and the API key), then the user deletes the Opus pin and puts their own API key.
+    The deleted pin is absent as the killed run would have left it, but the file still holds what
+    it held before elsewhere: the run's write never reached it, so the user's key is drift for the
+    next apply, never overwritten."""
+    product, request = killed_team_apply(tmp_path, "kill:temp-written:settings.json", "code", "bedrock")
+    settings_file = product.layout.user_settings
+    document = json.loads(settings_file.read_text())
+    del document["env"]["ANTHROPIC_DEFAULT_OPUS_MODEL"]
+    document["env"]["ANTHROPIC_API_KEY"] = "my-own-key"
+    settings_file.write_text(json.dumps(document))
+    result = apply_profile(request("bedrock", KEY))
+    env = json.loads(settings_file.read_text())["env"]
+    assert env["ANTHROPIC_API_KEY"] == "my-own-key"
+    assert "ANTHROPIC_DEFAULT_OPUS_MODEL" in env  # restored: cbcfg's, deleted since
+    assert [d.pointer for item in result.planned for d in item.plan.drift] == ["/env/ANTHROPIC_API_KEY"]
 
 
 def test_a_users_value_a_rollback_put_back_stays_theirs(clean_env: None, tmp_path: Path) -> None:
