@@ -6,7 +6,10 @@ edited it), only cbcfg's own keys are undone, three-way as apply merges: each ke
 later one changed gets its old value back if the file still holds what cbcfg wrote there last; a
 key changed since is drift, left alone and reported. Every other byte stays as it is
 now, so an edit made after the apply survives. A file the write created is removed only if nothing
-but cbcfg's keys is in it. The files as they were just before are backed up first.
+but cbcfg's keys is in it. The files as they were just before are backed up first. A key the user
+left as it was before (deleted since) is not recorded as the rollback's own write, so a later
+rollback does not take it for cbcfg's and bring an older value back. A killed apply's set is one of
+the later sets for the files its write reached (``transaction.landed_writes``).
 """
 
 from __future__ import annotations
