@@ -26,7 +26,7 @@ from .fsio import OnWait, Snapshot, decode_text, read_snapshot
 from .jsondoc import Edit, JsonDocError, apply_edits, get_at, parse_document
 from .layout import Layout, display_path
 from .plan import Drift, digest, top_level_keys
-from .records import Record
+from .records import Record, read_saved_records
 from .targets import ALL
 from .transaction import FileWrite, Guarded, landed_writes, load_records, run_transaction
 
@@ -147,11 +147,17 @@ def _last_written(chain: Sequence[BackupSet], path: str) -> dict[str, str] | Non
 
 
 def plan_undo(
-    layout: Layout, backup: BackupSet, records: Mapping[str, Record], later: Sequence[BackupSet], force: bool = False
+    layout: Layout,
+    backup: BackupSet,
+    records: Mapping[str, Record],
+    later: Sequence[BackupSet],
+    force: bool = False,
+    unwritten: frozenset[str] = frozenset(),
 ) -> list[Undo]:
     """What undoing ``backup`` does to each file now (reads only): cbcfg's keys back to what they
     were before it, whichever later set wrote them since (``later``: the sets newer than it).
-    ``force``: undo a key changed since as well."""
+    ``force``: undo a key changed since as well. ``unwritten``: the files a killed ``backup`` never
+    wrote (only the later sets' keys there are undone)."""
     undos = []
     for entry in backup.files:
         shown = display_path(Path(entry.path), layout.home)
@@ -160,7 +166,8 @@ def plan_undo(
         then = backup_copy(layout.state_dir, backup, entry) if entry.existed else None
         chain, clean = _chain(layout.state_dir, backup, later, entry.path)
         written = chain[-1].digests_after.get(entry.path)
-        wrote = _last_written(chain, entry.path)
+        never = entry.path in unwritten
+        wrote = _last_written(chain[1:] if never else chain, entry.path)
         drift: list[Drift] = []
         theirs: list[str] = []
         mode = None
@@ -187,6 +194,8 @@ def plan_undo(
         else:
             outcome = "removed" if after is None else "restored"
         record = _record_after(entry.path, backup, records.get(entry.path), drift, whole)
+        if never and len(chain) == 1:
+            record = records.get(entry.path)  # nothing of cbcfg's was written there since
         write = FileWrite(
             path=Path(entry.path),
             shown=shown,
@@ -252,10 +261,20 @@ def _claude_lock(name: str) -> bool:
     return target is not None and target.claude_lock
 
 
+def _unwritten(layout: Layout, backup: BackupSet, landed: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The files of a killed run's set that its write never reached (none for a completed set)."""
+    saved = read_saved_records(layout.state_dir)
+    if backup.id <= saved.covers and backup.id not in saved.interrupted:
+        return frozenset()
+    return frozenset(entry.path for entry in backup.files) - landed.get(backup.id, frozenset())
+
+
 def plan_restore(layout: Layout, backup: BackupSet, force: bool = False) -> list[Restored]:
     """What rolling back ``backup`` would do to each file (reads only): the preview."""
-    later = completed_sets(layout.state_dir, newer_than=backup.id, landed=landed_writes(layout.state_dir))
-    return [undo.result for undo in plan_undo(layout, backup, load_records(layout.state_dir), later, force)]
+    landed = landed_writes(layout.state_dir)
+    later = completed_sets(layout.state_dir, newer_than=backup.id, landed=landed)
+    unwritten = _unwritten(layout, backup, landed)
+    return [undo.result for undo in plan_undo(layout, backup, load_records(layout.state_dir), later, force, unwritten)]
 
 
 def restore_backup_set(
@@ -270,8 +289,9 @@ def restore_backup_set(
     results: list[Restored] = []
 
     def plan(records: Mapping[str, Record]) -> list[FileWrite]:
-        later = completed_sets(layout.state_dir, newer_than=backup.id, landed=landed_writes(layout.state_dir))
-        undos = plan_undo(layout, backup, records, later, force)
+        landed = landed_writes(layout.state_dir)
+        later = completed_sets(layout.state_dir, newer_than=backup.id, landed=landed)
+        undos = plan_undo(layout, backup, records, later, force, _unwritten(layout, backup, landed))
         results[:] = [undo.result for undo in undos]
         return [undo.write for undo in undos]
 

@@ -99,3 +99,18 @@ def test_a_key_deleted_before_an_apply_restored_it_stays_deleted_as_rollbacks_wa
     assert "ANTHROPIC_BASE_URL" not in read_json(scratch.settings)["env"]
     assert rollback(scratch) == ["/env/ANTHROPIC_BASE_URL"]  # the second local apply's: left deleted
     assert "ANTHROPIC_BASE_URL" not in read_json(scratch.settings)["env"]
+
+
+def test_rolling_back_an_apply_killed_before_it_wrote_keeps_a_key_deleted_since(scratch: Scratch) -> None:
+    """Found by the stateful test: ``local`` killed before it replaced settings.json (it would have
+    removed the pins), then the user deletes one pin. Rolling that set back took the deletion for
+    the killed run's own removal and put the pin back."""
+    write(scratch.settings, '{\n  "env": {"FOO": "1"}\n}\n')
+    apply(scratch, "bedrock")
+    kill = {"CBCFG_FAULT": "kill:temp-written:settings.json"}
+    assert scratch.process("apply", "local", "-t", "code", "--yes", key=KEY, env=kill).code == 137
+    delete_pin(scratch.settings)
+    assert rollback(scratch) == []  # the killed set: it wrote nothing here, so nothing to undo
+    env = read_json(scratch.settings)["env"]
+    assert PIN not in env
+    assert "ANTHROPIC_DEFAULT_OPUS_MODEL" in env
