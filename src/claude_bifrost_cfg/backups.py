@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -182,11 +182,22 @@ def list_backup_sets(state_dir: Path, newer_than: str = "", limit: int | None = 
     return sets
 
 
-def completed_sets(state_dir: Path, newer_than: str = "") -> list[BackupSet]:
-    """Complete sets, newest first, without those of a run killed before it saved the records."""
+def completed_sets(
+    state_dir: Path, newer_than: str = "", landed: Mapping[str, frozenset[str]] | None = None
+) -> list[BackupSet]:
+    """Complete sets, newest first. The set of a run killed before it saved the records counts with
+    the files its write reached only (``landed``, from ``transaction.landed_writes``): a rollback
+    walking back through it must know what it wrote there."""
     saved = read_saved_records(state_dir)
     sets = list_backup_sets(state_dir, newer_than=newer_than)
-    return [s for s in sets if s.id <= saved.covers and s.id not in saved.interrupted]
+    done = []
+    for backup in sets:
+        if backup.id <= saved.covers and backup.id not in saved.interrupted:
+            done.append(backup)
+        elif reached := (landed or {}).get(backup.id):
+            files = tuple(entry for entry in backup.files if entry.path in reached)
+            done.append(replace(backup, files=files))
+    return done
 
 
 def undone_sets(sets: Sequence[BackupSet], interrupted: frozenset[str], covers: str) -> set[str]:

@@ -1,9 +1,11 @@
 """The ownership record: for every file cbcfg wrote, which keys it set (digests, never values).
 
 Kept in ``<state>/records.json``, 0600 in a 0700 folder. The file also names the newest backup set
-its records cover (``set``) and the sets whose run was killed before it saved them
-(``interrupted``): a rollback killed half way does not count as having undone its set. The records
-of a killed run are recovered from its backup set by ``transaction.load_records``.
+its records cover (``set``), the sets whose run was killed before it saved them (``interrupted``):
+a rollback killed half way does not count as having undone its set, and, per killed set, the files
+its write reached (``landed``, as judged when it was recovered): those are part of the history a
+rollback walks back through. The records of a killed run are recovered from its backup set by
+``transaction.load_records``.
 """
 
 from __future__ import annotations
@@ -54,11 +56,13 @@ class Record:
 
 @dataclass(frozen=True)
 class SavedRecords:
-    """records.json as saved: the records, the newest set they cover, the sets killed before it."""
+    """records.json as saved: the records, the newest set they cover, the sets killed before it
+    and the files each of those did write."""
 
     files: dict[str, Record]
     covers: str = ""  # the id of the newest backup set when they were saved
     interrupted: frozenset[str] = field(default_factory=frozenset)
+    landed: dict[str, frozenset[str]] = field(default_factory=dict)  # killed set -> files it wrote
 
 
 def read_state_json(path: Path) -> Any:
@@ -89,15 +93,20 @@ def read_saved_records(state_dir: Path) -> SavedRecords:
         files = {path: Record.from_json(entry) for path, entry in data["files"].items()}
         covers = str(data["set"]) if data.get("set") else ""
         interrupted = frozenset(str(set_id) for set_id in data.get("interrupted", ()))
+        landed = {str(set_id): frozenset(map(str, paths)) for set_id, paths in data.get("landed", {}).items()}
     except (KeyError, TypeError, ValueError, AttributeError):
         raise BadFileError(
             f"{state_dir / RECORDS}: cbcfg's own records are damaged", "move the file away and apply again"
         ) from None
-    return SavedRecords(files, covers, interrupted)
+    return SavedRecords(files, covers, interrupted, landed)
 
 
 def save_records(
-    state_dir: Path, records: Mapping[str, Record], covers: str | None, interrupted: Iterable[str] = ()
+    state_dir: Path,
+    records: Mapping[str, Record],
+    covers: str | None,
+    interrupted: Iterable[str] = (),
+    landed: Mapping[str, Iterable[str]] | None = None,
 ) -> None:
     """Saved last, under cbcfg's lock: they now cover every backup set up to ``covers``."""
     write_state_json(
@@ -106,6 +115,7 @@ def save_records(
             "version": 1,
             "set": covers,
             "interrupted": sorted(set(interrupted)),
+            "landed": {set_id: sorted(paths) for set_id, paths in sorted((landed or {}).items())},
             "files": {path: record.to_json() for path, record in sorted(records.items())},
         },
     )

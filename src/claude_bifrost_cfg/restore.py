@@ -6,7 +6,10 @@ edited it), only cbcfg's own keys are undone, three-way as apply merges: each ke
 later one changed gets its old value back if the file still holds what cbcfg wrote there last; a
 key changed since is drift, left alone and reported. Every other byte stays as it is
 now, so an edit made after the apply survives. A file the write created is removed only if nothing
-but cbcfg's keys is in it. The files as they were just before are backed up first.
+but cbcfg's keys is in it. The files as they were just before are backed up first. A key the user
+left as it was before (deleted since) is not recorded as the rollback's own write, so a later
+rollback does not take it for cbcfg's and bring an older value back. A killed apply's set is one of
+the later sets for the files its write reached (``transaction.landed_writes``).
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from .fsio import OnWait, Snapshot, read_snapshot
 from .jsondoc import Edit, JsonDocError, NotUtf8Error, apply_edits, get_at, parse_document
 from .layout import Layout, display_path
 from .plan import Drift, digest, top_level_keys
-from .records import Record
+from .records import Record, read_saved_records
 from .targets import ALL
-from .transaction import FileWrite, Guarded, load_records, run_transaction
+from .transaction import FileWrite, Guarded, landed_writes, load_records, run_transaction
 
 Outcome = Literal["restored", "removed", "unchanged"]
 
@@ -69,34 +72,36 @@ def _undo_keys(
     force: bool,
     shown: str,
 ) -> tuple[bytes | str | None, list[str], list[Drift]]:
-    """cbcfg's keys undone in the file as it is now: (new text, pointers undone, drift)."""
+    """cbcfg's keys undone in the file as it is now: (new text, keys already as they were by another
+    hand than cbcfg's, drift)."""
     if snapshot.data is None:
         return None, [], [Drift(pointer, "the file was removed since; left alone") for pointer in wrote]
     document, now = _values(snapshot.data, shown, wrote)
     old: Any = _values(then, shown, wrote)[1] if then is not None else {}
-    edits, undone, drift = [], [], []
+    edits, theirs, drift = [], [], []
     for pointer, digest_written in wrote.items():
         found_now, value_now = get_at(now, pointer)
         found_then, value_then = get_at(old, pointer)
         digest_now = digest(value_now) if found_now else ABSENT
         if digest_now == (digest(value_then) if found_then else ABSENT):
+            if digest_now != digest_written:
+                theirs.append(pointer)  # the user's doing (a key deleted since): not the rollback's to claim
             continue  # already as it was
         if digest_now != digest_written and not force:
             how = "changed" if found_now else "removed"
             drift.append(Drift(pointer, f"{how} since cbcfg set it; left alone"))
             continue
         edits.append(Edit(pointer, value_then) if found_then else Edit(pointer, remove=True))
-        undone.append(pointer)
     if not edits:
-        return snapshot.data, [], drift
+        return snapshot.data, theirs, drift
     created = written.containers if written is not None else ()
     try:
         text = apply_edits(document, edits, prune=created, order=list(wrote), anchors=created)
     except JsonDocError as exc:
         raise BadFileError(f"{shown}: {exc}", "fix or remove that key by hand, then roll back again") from None
     if not entry.existed and not drift and parse_document(text).values == {}:
-        return None, undone, drift  # nothing but cbcfg's keys was in the file it created
-    return text, undone, drift
+        return None, theirs, drift  # nothing but cbcfg's keys was in the file it created
+    return text, theirs, drift
 
 
 def _record_after(
@@ -138,11 +143,17 @@ def _last_written(chain: Sequence[BackupSet], path: str) -> dict[str, str] | Non
 
 
 def plan_undo(
-    layout: Layout, backup: BackupSet, records: Mapping[str, Record], later: Sequence[BackupSet], force: bool = False
+    layout: Layout,
+    backup: BackupSet,
+    records: Mapping[str, Record],
+    later: Sequence[BackupSet],
+    force: bool = False,
+    unwritten: frozenset[str] = frozenset(),
 ) -> list[Undo]:
     """What undoing ``backup`` does to each file now (reads only): cbcfg's keys back to what they
     were before it, whichever later set wrote them since (``later``: the sets newer than it).
-    ``force``: undo a key changed since as well."""
+    ``force``: undo a key changed since as well. ``unwritten``: the files a killed ``backup`` never
+    wrote (only the later sets' keys there are undone)."""
     undos = []
     for entry in backup.files:
         shown = display_path(Path(entry.path), layout.home)
@@ -151,8 +162,10 @@ def plan_undo(
         then = backup_copy(layout.state_dir, backup, entry) if entry.existed else None
         chain, clean = _chain(layout.state_dir, backup, later, entry.path)
         written = chain[-1].digests_after.get(entry.path)
-        wrote = _last_written(chain, entry.path)
+        never = entry.path in unwritten
+        wrote = _last_written(chain[1:] if never else chain, entry.path)
         drift: list[Drift] = []
+        theirs: list[str] = []
         mode = None
         now = content_digest(snapshot.data)
         whole = (
@@ -168,7 +181,7 @@ def plan_undo(
             after = snapshot.data
             drift = [Drift("", "the file changed since this set was written; left alone (restore it by hand)")]
         else:
-            after, _, drift = _undo_keys(entry, snapshot, then, wrote, records.get(entry.path), force, shown)
+            after, theirs, drift = _undo_keys(entry, snapshot, then, wrote, records.get(entry.path), force, shown)
         changed = (after is None) != (snapshot.data is None) or (
             after is not None and snapshot.data is not None and _bytes(after) != snapshot.data
         )
@@ -177,6 +190,8 @@ def plan_undo(
         else:
             outcome = "removed" if after is None else "restored"
         record = _record_after(entry.path, backup, records.get(entry.path), drift, whole)
+        if never and len(chain) == 1:
+            record = records.get(entry.path)  # nothing of cbcfg's was written there since
         write = FileWrite(
             path=Path(entry.path),
             shown=shown,
@@ -189,7 +204,10 @@ def plan_undo(
             secret=False,
             readable_by_all=target is not None and target.readable_by_all,
             wrote=_old_digests(
-                then, wrote, _left(drift, then, wrote, backup.records_before.get(entry.path), shown), shown
+                then,
+                wrote,
+                _left(drift, then, wrote, backup.records_before.get(entry.path), shown) | set(theirs),
+                shown,
             )
             if changed
             else {},
@@ -203,7 +221,8 @@ def _left(
     drift: Sequence[Drift], then: bytes | None, wrote: Mapping[str, str] | None, before: Record | None, shown: str
 ) -> set[str]:
     """Keys the rollback does not claim as cbcfg's: drift, and values put back that were the user's
-    (not as cbcfg had set them), so that a later rollback leaves them alone."""
+    (not as cbcfg had set them, or a key cbcfg had set and the user deleted), so that a later
+    rollback leaves them alone."""
     left = {item.pointer for item in drift}
     if not wrote or then is None:
         return left
@@ -211,7 +230,7 @@ def _left(
     owned = before.owned if before is not None else {}
     for pointer in wrote:
         found, value = get_at(old, pointer)
-        if found and owned.get(pointer) != digest(value):
+        if (found and owned.get(pointer) != digest(value)) or (not found and pointer in owned):
             left.add(pointer)
     return left
 
@@ -238,10 +257,20 @@ def _claude_lock(name: str) -> bool:
     return target is not None and target.claude_lock
 
 
+def _unwritten(layout: Layout, backup: BackupSet, landed: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The files of a killed run's set that its write never reached (none for a completed set)."""
+    saved = read_saved_records(layout.state_dir)
+    if backup.id <= saved.covers and backup.id not in saved.interrupted:
+        return frozenset()
+    return frozenset(entry.path for entry in backup.files) - landed.get(backup.id, frozenset())
+
+
 def plan_restore(layout: Layout, backup: BackupSet, force: bool = False) -> list[Restored]:
     """What rolling back ``backup`` would do to each file (reads only): the preview."""
-    later = completed_sets(layout.state_dir, newer_than=backup.id)
-    return [undo.result for undo in plan_undo(layout, backup, load_records(layout.state_dir), later, force)]
+    landed = landed_writes(layout.state_dir)
+    later = completed_sets(layout.state_dir, newer_than=backup.id, landed=landed)
+    unwritten = _unwritten(layout, backup, landed)
+    return [undo.result for undo in plan_undo(layout, backup, load_records(layout.state_dir), later, force, unwritten)]
 
 
 def restore_backup_set(
@@ -256,7 +285,9 @@ def restore_backup_set(
     results: list[Restored] = []
 
     def plan(records: Mapping[str, Record]) -> list[FileWrite]:
-        undos = plan_undo(layout, backup, records, completed_sets(layout.state_dir, newer_than=backup.id), force)
+        landed = landed_writes(layout.state_dir)
+        later = completed_sets(layout.state_dir, newer_than=backup.id, landed=landed)
+        undos = plan_undo(layout, backup, records, later, force, _unwritten(layout, backup, landed))
         results[:] = [undo.result for undo in undos]
         return [undo.write for undo in undos]
 

@@ -317,7 +317,6 @@ class Lifecycle(RuleBasedStateMachine):
         self.profile: str | None = None
         self.counter = 0
         self.killed = False  # the last cbcfg run was killed: its temp files may still be there
-        self.killed_sets: set[str] = set()  # killed applies' sets, not undone yet
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -361,9 +360,6 @@ class Lifecycle(RuleBasedStateMachine):
     def document(self, target: str) -> dict[str, Any]:
         return load(self.disk(target)) or {}
 
-    def after_a_kill(self) -> bool:
-        return self.killed or any(applied.set_id in self.killed_sets for applied in self.history)
-
     def value_of(self, target: str, pointer: str) -> Any:
         owned = self.state[target].get(pointer)
         return ABSENT if owned is None else owned.value
@@ -393,7 +389,6 @@ class Lifecycle(RuleBasedStateMachine):
         via_cli=st.booleans(),
     )
     def apply(self, profile: str, key: str | None, force: bool, remove_key: bool, via_cli: bool) -> None:
-        self.killed = False
         if remove_key:
             key = None
         candidates: set[str | None] = {key} if key or remove_key else set(self.keys_in_place()) or {None}
@@ -406,7 +401,8 @@ class Lifecycle(RuleBasedStateMachine):
         except (CbcfgError, CliRefused) as exc:
             assert refused, f"apply {profile} refused: {exc}"
             assert {t: self.disk(t) for t in TARGETS} == disk_before, "a refused apply wrote"
-            return
+            return  # refused up front: a killed run's temp files are still there
+        self.killed = False
         assert not refused, f"apply {profile} without a key went ahead (none was in place)"
         matching = [
             expected
@@ -455,7 +451,6 @@ class Lifecycle(RuleBasedStateMachine):
         assert len(new_sets) <= 1
         if new_sets:
             self.history.append(Applied(new_sets[0], before_state))
-            self.killed_sets.add(new_sets[0])
         self.profile = profile
 
     @rule(via_cli=st.booleans())
@@ -489,10 +484,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     # --- steps: the user and Claude ----------------------------------------------------------------
 
-    # No other writer while a killed apply is in the history not undone: two known defects
-    # (test_a_file_changed_after_a_killed_apply_keeps_what_cbcfg_owns, and a rollback past a killed
-    # set restores a key the user deleted after the killed run wrote it; see the report of issue 12).
-    @precondition(lambda self: self.present() and not self.after_a_kill())
+    @precondition(lambda self: self.present())
     @rule(index=st.integers(0, 30), delete=st.booleans(), style=st.integers(0, 3))
     def user_changes_owned_key(self, index: int, delete: bool, style: int) -> None:
         target, pointer = self.present()[index % len(self.present())]
@@ -507,7 +499,6 @@ class Lifecycle(RuleBasedStateMachine):
             self.state[target][pointer] = Owned(value, "user")
         self.user_write(target, document, style)
 
-    @precondition(lambda self: not self.after_a_kill())
     @rule(file=st.sampled_from(TARGETS), where=st.sampled_from(["top", "env", "mcp"]), style=st.integers(0, 3))
     def user_adds_own_key(self, file: str, where: str, style: int) -> None:
         document = self.document(file)
@@ -518,7 +509,7 @@ class Lifecycle(RuleBasedStateMachine):
         set_at(document, pointer, value)
         self.user_write(file, document, style)
 
-    @precondition(lambda self: any(self.disk(t) is not None for t in TARGETS) and not self.after_a_kill())
+    @precondition(lambda self: any(self.disk(t) is not None for t in TARGETS))
     @rule(file=st.sampled_from(TARGETS), rotate=st.integers(0, 5), style=st.integers(0, 3), adds=st.booleans())
     def claude_rewrites(self, file: str, rotate: int, style: int, adds: bool) -> None:
         """Claude Code saves the file its own way: members in its order, its own keys, its format."""
@@ -683,23 +674,86 @@ def test_the_key_in_an_mcp_entry_is_kept_by_an_apply_without_a_key(
     assert switched.request.source.key == KEY
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: a killed run's records are lost once its file changes")
-def test_a_file_changed_after_a_killed_apply_keeps_what_cbcfg_owns(clean_env: None, tmp_path: Path) -> None:
-    """cbcfg killed after writing ~/.claude.json but before saving its records, then Claude Code
-    rewrites the file (as it does all the time): the next run no longer knows the team entry is
-    cbcfg's, so switching back leaves it (and the key in it) where no profile puts it."""
+def killed_team_apply(
+    tmp_path: Path, fault: str, target: str = "code-mcp", first: str = "local"
+) -> tuple[Product, Any]:
+    """``first`` applied to ``target``'s file, then ``team`` killed at ``fault``; returns the
+    product and a function that makes a request for that file alone."""
     product = Product(tmp_path / "machine")
     layout, found = product.layout, sources(product.layout, product.profiles_dir)
-    apply_profile(build_request("local", layout, found, key=KEY, targets=["code-mcp"]))
-    product.request = lambda profile, key, remove_key=False, need_key=True: build_request(  # type: ignore[method-assign]
-        profile, layout, found, key=key, targets=["code-mcp"], need_key=need_key, remove_key=remove_key
-    )
-    assert product.killed_apply("team", KEY, "kill:before-records") == 137
+
+    def request(profile: str, key: str | None, remove_key: bool = False, need_key: bool = True) -> Any:
+        return build_request(
+            profile, layout, found, key=key, targets=[target], need_key=need_key, remove_key=remove_key
+        )
+
+    apply_profile(request(first, KEY))
+    product.request = request  # type: ignore[method-assign]
+    assert product.killed_apply("team", KEY, fault) == 137
+    return product, request
+
+
+def claude_rewrites_claude_json(layout: Layout, change: Any = None) -> None:
     claude = json.loads(layout.claude_json.read_text())
     claude["numStartups"] = 7
+    if change is not None:
+        change(claude)
     layout.claude_json.write_text(json.dumps(claude, indent=2))
-    apply_profile(build_request("local", layout, found, key=KEY, targets=["code-mcp"]))
-    assert "team-gateway" not in json.loads(layout.claude_json.read_text())["mcpServers"]
+
+
+def test_a_file_changed_after_a_killed_apply_keeps_what_cbcfg_owns(clean_env: None, tmp_path: Path) -> None:
+    """cbcfg killed after writing ~/.claude.json but before saving its records, then Claude Code
+    rewrites the file (as it does all the time): the next run no longer knew the team entry is
+    cbcfg's, so switching back left it (and the key in it) where no profile puts it."""
+    product, request = killed_team_apply(tmp_path, "kill:before-records")
+    claude_rewrites_claude_json(product.layout)
+    apply_profile(request("local", KEY))
+    servers = json.loads(product.layout.claude_json.read_text())["mcpServers"]
+    assert "team-gateway" not in servers and "bifrost" in servers
+
+
+def test_a_killed_apply_never_claims_a_value_changed_after_it(clean_env: None, tmp_path: Path) -> None:
+    """The killed run's write reached the file, then the user changed its entry: still cbcfg's
+    key, so the user's value is drift (left alone and reported), never taken as cbcfg's own."""
+    product, request = killed_team_apply(tmp_path, "kill:before-records")
+    mine = {"type": "http", "url": "https://mine.example.com/mcp"}
+    claude_rewrites_claude_json(product.layout, lambda doc: doc["mcpServers"].update({"team-gateway": mine}))
+    result = apply_profile(request("local", KEY))
+    assert json.loads(product.layout.claude_json.read_text())["mcpServers"]["team-gateway"] == mine
+    assert [d.pointer for item in result.planned for d in item.plan.drift] == ["/mcpServers/team-gateway"]
+
+
+def test_an_apply_killed_before_it_wrote_claims_nothing(clean_env: None, tmp_path: Path) -> None:
+    """Killed before it replaced ~/.claude.json, which Claude then rewrote and the user edited: the
+    file never held what the killed run meant to write, so the records stay those of ``local``
+    (the user's change to cbcfg's entry is drift, not overwritten)."""
+    product, request = killed_team_apply(tmp_path, "kill:before-replace:.claude.json")
+    mine = {"type": "http", "url": "https://mine.example.com/mcp"}
+    claude_rewrites_claude_json(product.layout, lambda doc: doc["mcpServers"].update({"bifrost": mine}))
+    result = apply_profile(request("local", KEY))
+    assert json.loads(product.layout.claude_json.read_text())["mcpServers"]["bifrost"] == mine
+    assert [d.pointer for item in result.planned for d in item.plan.drift] == ["/mcpServers/bifrost"]
+
+
+def test_a_key_the_killed_apply_meant_to_remove_and_the_user_deleted_is_no_sign_it_wrote(
+    clean_env: None, tmp_path: Path
+) -> None:
+    """Found by the machine above: ``team`` killed before it wrote settings.json (it would remove
+    the Opus pin and the API key), then the user deletes the Opus pin and puts their own API key.
+    The deleted pin is absent as the killed run would have left it, but the file still holds what
+    it held before elsewhere: the run's write never reached it, so the user's key is drift for the
+    next apply, never overwritten."""
+    product, request = killed_team_apply(tmp_path, "kill:temp-written:settings.json", "code", "bedrock")
+    settings_file = product.layout.user_settings
+    document = json.loads(settings_file.read_text())
+    del document["env"]["ANTHROPIC_DEFAULT_OPUS_MODEL"]
+    document["env"]["ANTHROPIC_API_KEY"] = "my-own-key"
+    settings_file.write_text(json.dumps(document))
+    result = apply_profile(request("bedrock", KEY))
+    env = json.loads(settings_file.read_text())["env"]
+    assert env["ANTHROPIC_API_KEY"] == "my-own-key"
+    assert "ANTHROPIC_DEFAULT_OPUS_MODEL" in env  # restored: cbcfg's, deleted since
+    assert [d.pointer for item in result.planned for d in item.plan.drift] == ["/env/ANTHROPIC_API_KEY"]
 
 
 def test_a_users_value_a_rollback_put_back_stays_theirs(clean_env: None, tmp_path: Path) -> None:
