@@ -18,7 +18,9 @@ LOCAL = {"/env/ANTHROPIC_API_KEY": KEY, URL: "http://localhost:8080/anthropic"}
 BEDROCK = {**LOCAL, SONNET: "bedrock/global.anthropic.claude-sonnet-4-6"}
 
 
-def plan(text: str | None, wanted: dict[str, Any], previous: Record | None = None, force: bool = False) -> FilePlan:
+def plan(
+    text: str | bytes | None, wanted: dict[str, Any], previous: Record | None = None, force: bool = False
+) -> FilePlan:
     document = parse_document(text) if text is not None else None
     values = document.values if document else None
     return plan_file("code", "p", document, values, wanted, previous, force)

@@ -39,7 +39,6 @@ from .fsio import (
     cbcfg_lock,
     check_writable,
     claude_lock,
-    decode_text,
     fault_point,
     read_snapshot,
     remove_file,
@@ -138,8 +137,8 @@ def _write_reached(state_dir: Path, backup: BackupSet, path: str, found: bytes |
         before = backup_copy(state_dir, backup, entry) if entry.existed else None
         if found == before:
             return False, set()
-        now = _values(found, path, wrote)
-        then = _values(before, path, wrote) if before is not None else {}
+        now = _values(found, wrote)
+        then = _values(before, wrote) if before is not None else {}
     except (BadFileError, JsonDocError):
         return False, set()  # unreadable: as if it had not (the file is refused until fixed anyway)
     held: set[tuple[bool, str]] = set()  # (present now, "written" | "before")
@@ -170,9 +169,9 @@ def _keeping(record: Record | None, other: Record | None, changed: set[str]) -> 
     return replace(record, owned={**record.owned, **adopt})
 
 
-def _values(data: bytes, shown: str, pointers: Mapping[str, str]) -> Any:
+def _values(data: bytes, pointers: Mapping[str, str]) -> Any:
     """The decoded top-level members ``pointers`` reach."""
-    return parse_document(decode_text(data, shown), top_level_keys(pointers)).values
+    return parse_document(data, top_level_keys(pointers)).values
 
 
 def _value_digest(values: Any, pointer: str) -> str:

@@ -15,7 +15,6 @@ Invariants:
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
@@ -23,8 +22,9 @@ from hypothesis import strategies as st
 
 from claude_bifrost_cfg.desired import desktop_library_fragment
 from claude_bifrost_cfg.jsondoc import parse_document
-from claude_bifrost_cfg.plan import FilePlan, plan_file
+from claude_bifrost_cfg.plan import plan_file
 from claude_bifrost_cfg.vocabulary import DESKTOP_CONFIG_ID
+from tests.support.text_plan import as_text
 from tests.test_desired import rendered
 
 EXAMPLES = 150  # small: the shapes are few; tests/adversarial/test_merge_properties.py covers objects
@@ -91,7 +91,7 @@ def test_meta_merge_keeps_every_foreign_byte(
     fragment = desktop_library_fragment(rendered("local"))
 
     parsed = parse_document(original)
-    plan = _as_text(plan_file("desktop-library", "local", parsed, parsed.values, fragment.wanted, None))
+    plan = as_text(plan_file("desktop-library", "local", parsed, parsed.values, fragment.wanted, None))
     assert plan.after is not None
     result = json.loads(plan.after)
     assert result["appliedId"] == DESKTOP_CONFIG_ID
@@ -109,17 +109,11 @@ def test_meta_merge_keeps_every_foreign_byte(
             assert inner in plan.after
 
     again = parse_document(plan.after)
-    second = _as_text(plan_file("desktop-library", "local", again, again.values, fragment.wanted, plan.record))
+    second = as_text(plan_file("desktop-library", "local", again, again.values, fragment.wanted, plan.record))
     assert second.after == plan.after  # idempotent
 
-    released = _as_text(plan_file("desktop-library", "local", again, again.values, {}, plan.record))
+    released = as_text(plan_file("desktop-library", "local", again, again.values, {}, plan.record))
     if not applied or not entries:
         assert released.after == original  # nothing of cbcfg's left, every byte back
     else:
         assert json.loads(released.after or "") == {k: v for k, v in document.items() if k != "appliedId"}
-
-
-def _as_text(plan: FilePlan) -> FilePlan:
-    """The plan with its bytes as text (jsondoc works in UTF-8 bytes), for the assertions above."""
-    decode = lambda data: data.decode("utf-8") if data is not None else None  # noqa: E731
-    return replace(plan, before=decode(plan.before), after=decode(plan.after))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +49,11 @@ from claude_bifrost_cfg.jsondoc import (
     scan_object,
 )
 from claude_bifrost_cfg.layout import Platform, Roots, resolve_layout
-from claude_bifrost_cfg.plan import FilePlan, Record, digest, plan_file, top_level_keys
+from claude_bifrost_cfg.plan import Record, digest, plan_file, top_level_keys
 from claude_bifrost_cfg.restore import restore_backup_set
 from claude_bifrost_cfg.targets.base import Target
 from claude_bifrost_cfg.transaction import load_records
+from tests.support.text_plan import TextPlan, as_text
 
 EXAMPLES = {"single apply": 4400, "A then B": 3000, "drift": 2000, "rollback": 600}
 TOTAL_EXAMPLES = sum(EXAMPLES.values())
@@ -302,14 +303,9 @@ def strict_tree(text: str) -> Any:
     return json.loads(text, object_pairs_hook=no_duplicates)
 
 
-def plan(text: str, wanted: Mapping[str, Any], previous: Record | None, force: bool = False) -> FilePlan:
+def plan(text: str, wanted: Mapping[str, Any], previous: Record | None, force: bool = False) -> TextPlan:
     document = parse_document(text)
-    result = plan_file("property", "p", document, document.values, wanted, previous, force)
-    return replace(result, before=_text(result.before), after=_text(result.after))  # type: ignore[arg-type]
-
-
-def _text(data: bytes | None) -> str | None:
-    return data.decode("utf-8") if data is not None else None
+    return as_text(plan_file("property", "p", document, document.values, wanted, previous, force))
 
 
 # --- properties ----------------------------------------------------------------------------------
@@ -347,7 +343,7 @@ def test_apply_keeps_every_foreign_byte_and_sets_what_it_owns(data: st.DataObjec
     needed = top_level_keys(wanted)  # as for ~/.claude.json: only the members the plan reaches
     document = parse_document(text, needed)
     partial = plan_file("property", "p", document, document.values, wanted, None)
-    assert _text(partial.after) == result.after
+    assert as_text(partial).after == result.after
 
 
 @profile("A then B")
