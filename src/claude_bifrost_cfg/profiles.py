@@ -23,6 +23,8 @@ from .errors import ProfileError
 from .profile_folders import NAME_PATTERN, names_in
 from .profile_folders import bundled_profiles_dir as bundled_profiles_dir
 from .secrets import KEY_PREFIX
+from .strict_tables import Table
+from .strict_tables import table as strict_table
 from .vocabulary import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -35,7 +37,7 @@ from .vocabulary import (
 )
 
 if TYPE_CHECKING:
-    from pydantic_core import CoreConfig, CoreSchema, SchemaValidator
+    from pydantic_core import CoreSchema, SchemaValidator
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Variables cbcfg derives from [gateway] and the key; a profile never spells them (no keys in files).
@@ -120,10 +122,6 @@ def _settings(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-class _Table:
-    """What pydantic-core's model validator fills in: a table's fields, in ``__dict__``."""
-
-
 @cache
 def profile_schema() -> CoreSchema:
     """ProfileFile: one TOML file as written; every field optional so that ``extends`` can fill the
@@ -133,9 +131,7 @@ def profile_schema() -> CoreSchema:
     after = cs.no_info_after_validator_function  # a field validator: runs on the checked value
 
     def table(name: str, fields: dict[str, CoreSchema]) -> CoreSchema:
-        config: CoreConfig = {"title": name, "strict": True, "extra_fields_behavior": "forbid"}
-        shape = cs.model_fields_schema({key: cs.model_field(value) for key, value in fields.items()}, model_name=name)
-        return cs.model_schema(type(name, (_Table,), {}), shape, config=config)
+        return strict_table(name, fields, extra="forbid")
 
     def optional(schema: CoreSchema, check: Callable[[Any], Any] | None = None) -> CoreSchema:
         nullable = cs.nullable_schema(schema)
@@ -181,7 +177,7 @@ def _validator() -> SchemaValidator:
 
 def _plain(value: Any) -> Any:
     """A validated table as a dict of what is set (``None`` left out), tables inside as dicts too."""
-    if isinstance(value, _Table):
+    if isinstance(value, Table):
         value = {key: item for key, item in vars(value).items() if not key.startswith("__pydantic")}
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items() if item is not None}

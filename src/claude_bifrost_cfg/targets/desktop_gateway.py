@@ -15,14 +15,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..desired import Fragment, desktop_gateway_fragment, desktop_model_problem
+from ..strict_tables import first_error, table
 from .base import Target
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator
-
-
-class _Entry:
-    """What pydantic-core's model validator fills in: the fields, in ``__dict__``."""
 
 
 @cache
@@ -31,13 +28,11 @@ def _validator() -> SchemaValidator:
     cbcfg owns, strict types, other keys allowed), each of its models a DesktopModel (an object with
     a string ``name``, other keys allowed) or a plain name. Core schemas, not BaseModels: pydantic's
     model machinery is most of what an apply would otherwise import."""
-    from pydantic_core import CoreConfig, CoreSchema, SchemaValidator
+    from pydantic_core import CoreSchema, SchemaValidator
     from pydantic_core import core_schema as cs
 
     def model(name: str, fields: dict[str, CoreSchema]) -> CoreSchema:
-        config: CoreConfig = {"title": name, "strict": True, "extra_fields_behavior": "allow"}
-        shape = cs.model_fields_schema({key: cs.model_field(value) for key, value in fields.items()}, model_name=name)
-        return cs.model_schema(type(name, (_Entry,), {}), shape, config=config)
+        return table(name, fields, extra="allow")
 
     text = cs.str_schema()
     desktop_model = model("DesktopModel", {"name": text})
@@ -61,8 +56,7 @@ def _check(document: dict[str, Any], fragment: Fragment) -> list[str]:
     try:
         config = _validator().validate_python(document)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        return ["/" + "/".join(str(part) for part in error["loc"]) + ": " + error["msg"]]
+        return ["/" + first_error(exc)]
     problems = []
     for index, model in enumerate(config.inferenceModels):
         name = model if isinstance(model, str) else model.name

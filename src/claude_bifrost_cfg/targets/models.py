@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..desired import Fragment
 from ..jsondoc import get_at, pointer_to_path
+from ..strict_tables import first_error
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
 
 Kind = Literal["str", "http", "str-map", "str-list"]
 
@@ -77,7 +78,7 @@ class Shape:
         try:
             self.model().model_validate(value)
         except ValidationError as exc:
-            return _first_error(exc)
+            return first_error(exc)
         return None  # the model is the judge: the plain check was stricter than it
 
 
@@ -87,12 +88,6 @@ McpUrlServer = Shape(
     "McpUrlServer", (("url", "str"),), (("headers", "str-map"),), doc="The seed's Claude Desktop form: url + headers."
 )
 McpStdioServer = Shape("McpStdioServer", (("command", "str"),), (("args", "str-list"), ("env", "str-map")))
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = "/".join(str(part) for part in error["loc"])
-    return f"{where}: {error['msg']}"
 
 
 def check_settings(document: dict[str, Any], fragment: Fragment) -> list[str]:
