@@ -85,9 +85,12 @@ def read_current(target: Target, path: Path, home: Path, keep: dict[str, None] |
 def needed_members(target: Target, fragment: Fragment, previous: Record | None) -> dict[str, None] | None:
     if target.settings_schema:
         return None  # small files, validated whole against the settings schema
-    # The client's own members too (small): apply's first-run note reads them from this plan rather
-    # than reading a 50 MB ~/.claude.json a second time (first_run.apply_notes).
-    return {**top_level_keys(fragment.wanted, previous.owned if previous else {}), **CLIENT_MEMBERS}
+    needed = top_level_keys(fragment.wanted, previous.owned if previous else {})
+    if target.location == "claude_json":
+        # The client's own members too (small): apply's first-run note reads them from this plan
+        # rather than reading a 50 MB ~/.claude.json a second time (first_run.apply_notes).
+        needed |= CLIENT_MEMBERS
+    return needed
 
 
 def plan_current(
